@@ -1,0 +1,130 @@
+//! Command-line interface: clap definitions and their conversion into a [`Config`].
+
+use callgauge::config::{AgentChannel, AsrConfig, Config, Language, Limits, VadConfig, split_cores};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Measure recorded sales and support calls: one JSON per call with talk time per speaker,
+/// the 60/40 rule, silences and a timed transcript.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyze recordings: write <OUT>/<call_id>.json per call and <OUT>/callgauge-batch.json.
+    ///
+    /// Stereo files are read as agent on one channel and customer on the other; mono files get
+    /// total speech and a transcript, with per-speaker figures null. Exit code: 0 all calls ok,
+    /// 1 some calls failed (each has an error record), 2 usage error or fatal error.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Audio files and/or folders (searched recursively for wav, mp3, flac, ogg, opus, m4a, …).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Folder for the JSON results (created if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// ggml Whisper model file. The default is built by `python3 models/provision.py`.
+    #[arg(long, value_name = "PATH", env = "CALLGAUGE_MODEL", default_value = "models/ggml-base.bin")]
+    pub model: PathBuf,
+
+    /// Spoken language: a code such as `ru` or `en`, or `auto` to detect it per call among
+    /// --languages.
+    #[arg(short, long, default_value = "auto", value_name = "CODE")]
+    pub language: String,
+
+    /// Candidates for `--language auto` (free detection mistakes robotic Russian for Lithuanian).
+    #[arg(long, value_delimiter = ',', default_value = "ru,en", value_name = "CODES")]
+    pub languages: Vec<String>,
+
+    /// Which stereo channel carries the agent; the other carries the customer.
+    #[arg(long, value_enum, default_value_t = Side::Left)]
+    pub agent_channel: Side,
+
+    /// Calls processed in parallel (default: cores / --threads, at most the number of files).
+    #[arg(short, long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Whisper threads per call (default: cores / --jobs). jobs × threads ≤ cores is fastest.
+    #[arg(short, long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Beam width for Whisper decoding; 1 is greedy with temperature fallback.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub beam_size: usize,
+
+    /// The 60/40 rule: the agent passes if their share of speech is at most this.
+    #[arg(long, default_value_t = 0.40, value_name = "SHARE")]
+    pub max_agent_share: f64,
+
+    /// Calls longer than this are refused (protects the batch from runaway files).
+    #[arg(long, default_value_t = 14_400.0, value_name = "SECONDS")]
+    pub max_duration_s: f64,
+
+    /// Files larger than this are refused.
+    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    pub max_file_mb: u64,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Side {
+    Left,
+    Right,
+}
+
+impl AnalyzeArgs {
+    /// Checks the values and builds the library's configuration.
+    pub fn into_config(self, files: usize) -> Result<Config, String> {
+        if !(0.0..=1.0).contains(&self.max_agent_share) {
+            return Err(format!("--max-agent-share {} must be between 0 and 1", self.max_agent_share));
+        }
+        if self.jobs == Some(0) || self.threads == Some(0) || self.beam_size == 0 {
+            return Err("--jobs, --threads and --beam-size must be at least 1".into());
+        }
+        if !(self.max_duration_s > 0.0) {
+            return Err(format!("--max-duration-s {} must be positive", self.max_duration_s));
+        }
+        let language = parse_language(&self.language, &self.languages)?;
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let (jobs, threads) = split_cores(cores, files, self.jobs, self.threads);
+        Ok(Config {
+            inputs: self.inputs,
+            out_dir: self.out,
+            agent_channel: match self.agent_channel {
+                Side::Left => AgentChannel::Left,
+                Side::Right => AgentChannel::Right,
+            },
+            jobs,
+            max_agent_share: self.max_agent_share,
+            asr: AsrConfig { model_path: self.model, language, threads, beam_size: self.beam_size },
+            vad: VadConfig::default(),
+            limits: Limits { max_duration_s: self.max_duration_s, max_file_bytes: self.max_file_mb << 20 },
+        })
+    }
+}
+
+fn parse_language(language: &str, candidates: &[String]) -> Result<Language, String> {
+    let check = |code: &str| {
+        whisper_rs::get_lang_id(code)
+            .map(|_| code.to_string())
+            .ok_or_else(|| format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)"))
+    };
+    if language == "auto" {
+        let list = candidates.iter().map(|c| check(c.trim())).collect::<Result<Vec<_>, _>>()?;
+        if list.is_empty() {
+            return Err("--languages must name at least one language".into());
+        }
+        Ok(Language::Auto(list))
+    } else {
+        Ok(Language::Fixed(check(language)?))
+    }
+}

@@ -1,0 +1,138 @@
+//! Plain typed configuration of a batch run.
+//!
+//! Takes: values already parsed by the CLI (or built by a test). Gives: one [`Config`] that every
+//! stage reads its own part of. Must not: parse flags or touch the file system.
+
+use std::path::PathBuf;
+
+/// Which stereo channel carries the agent; the other one carries the customer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AgentChannel {
+    Left,
+    Right,
+}
+
+impl AgentChannel {
+    /// Index of the agent's channel in a stereo recording.
+    pub fn agent_index(self) -> usize {
+        match self {
+            AgentChannel::Left => 0,
+            AgentChannel::Right => 1,
+        }
+    }
+}
+
+/// How the spoken language of a call is chosen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Language {
+    /// Always this language (an ISO 639-1 code Whisper knows, e.g. `ru`, `en`).
+    Fixed(String),
+    /// Whisper's language detector, restricted to these candidates.
+    Auto(Vec<String>),
+}
+
+/// Voice activity detection settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VadConfig {
+    /// Speech probability at or above which a 16 ms frame is speech.
+    pub threshold: f32,
+    /// On stereo calls, a channel's speech counts only if it is no more than this many dB below
+    /// the other channel at the same moment; quieter is echo or crosstalk of the other party.
+    pub crosstalk_db: f32,
+    /// Silences shorter than this inside one speaker's speech are bridged.
+    pub min_gap_s: f64,
+    /// Speech runs shorter than this are dropped as clicks and breaths.
+    pub min_speech_s: f64,
+}
+
+impl Default for VadConfig {
+    fn default() -> Self {
+        VadConfig { threshold: 0.5, crosstalk_db: 15.0, min_gap_s: 0.25, min_speech_s: 0.12 }
+    }
+}
+
+/// Whisper decoding settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsrConfig {
+    pub model_path: PathBuf,
+    pub language: Language,
+    /// Threads for each whisper state (one state per worker).
+    pub threads: usize,
+    /// Beam width; 1 means greedy decoding with temperature fallback.
+    pub beam_size: usize,
+}
+
+/// Refusals checked before heavy work, so no input can take unbounded time or memory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    pub max_duration_s: f64,
+    pub max_file_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_duration_s: 4.0 * 3600.0, max_file_bytes: 2 << 30 }
+    }
+}
+
+/// Everything a batch run needs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub inputs: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub agent_channel: AgentChannel,
+    /// Parallel files; each has its own whisper state.
+    pub jobs: usize,
+    /// The 60/40 rule: the agent's share of speech must not exceed this.
+    pub max_agent_share: f64,
+    pub asr: AsrConfig,
+    pub vad: VadConfig,
+    pub limits: Limits,
+}
+
+/// File extensions picked up when a folder is given as input.
+pub const AUDIO_EXTENSIONS: &[&str] =
+    &["wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf"];
+
+/// Splits `cores` between parallel files and whisper threads so that `jobs × threads ≤ cores`.
+///
+/// Either value may be fixed by the user; the other is derived. With neither, one thread per
+/// worker gives the best throughput on CPU (whisper's encoder scales poorly past one thread).
+pub fn split_cores(
+    cores: usize,
+    files: usize,
+    jobs: Option<usize>,
+    threads: Option<usize>,
+) -> (usize, usize) {
+    let cores = cores.max(1);
+    match (jobs, threads) {
+        (Some(j), Some(t)) => (j.max(1), t.max(1)),
+        (Some(j), None) => (j.max(1), (cores / j.max(1)).max(1)),
+        (None, Some(t)) => ((cores / t.max(1)).max(1), t.max(1)),
+        (None, None) => {
+            let jobs = cores.min(files.max(1));
+            (jobs, (cores / jobs).max(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_cores_never_oversubscribes() {
+        for cores in 1..=8 {
+            for files in 0..=5 {
+                let (j, t) = split_cores(cores, files, None, None);
+                assert!(j * t <= cores.max(1), "cores {cores} files {files}: {j}x{t}");
+                assert!(j >= 1 && t >= 1);
+            }
+        }
+        assert_eq!(split_cores(2, 10, None, None), (2, 1));
+        assert_eq!(split_cores(2, 1, None, None), (1, 2));
+        assert_eq!(split_cores(2, 10, Some(1), None), (1, 2));
+        assert_eq!(split_cores(2, 10, None, Some(2)), (1, 2));
+        assert_eq!(split_cores(2, 10, Some(3), Some(3)), (3, 3));
+    }
+}

@@ -1,0 +1,398 @@
+//! Pipeline: the batch. Finds the recordings, loads the model once, runs each call through
+//! decode → resample → VAD → transcribe → metrics on a pool of workers, and writes one JSON per
+//! call atomically as soon as that call is done, then a batch summary.
+//!
+//! Takes: a [`Config`]. Gives: the files in `out_dir` and a [`BatchSummary`]. A bad recording
+//! becomes an error record and never stops the batch; only problems that make every call fail
+//! (no model, no inputs, no output folder) are fatal. Must not: parse flags, or keep per-call
+//! audio after its JSON is written (memory must not grow with the batch).
+
+use crate::config::{Config, Language, AUDIO_EXTENSIONS, AgentChannel};
+use crate::decode::{DecodedAudio, decode_file};
+use crate::error::{CallError, FatalError, Stage};
+use crate::metrics;
+use crate::report::{
+    BatchEntry, BatchSummary, CallReport, Mode, ModelInfo, SCHEMA_VERSION, SegmentOut, Source,
+    Status, Timings, WordOut, ms,
+};
+use crate::resample::to_16k;
+use crate::timeline::Interval;
+use crate::transcribe::{Segment, Transcriber, WhisperModel, WhisperWorker, file_sha256};
+use crate::vad::{EarshotVad, speech_by_channel};
+use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Name of the batch summary written next to the per-call files.
+pub const BATCH_FILE: &str = "callgauge-batch.json";
+
+/// Expands folders (recursively, by audio extension) and keeps files as given; sorted, unique.
+pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FatalError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        if input.is_dir() {
+            walk(input, &mut files).map_err(|e| FatalError::InputMissing(format!("{}: {e}", input.display())))?;
+        } else if input.exists() {
+            files.push(input.clone());
+        } else {
+            return Err(FatalError::InputMissing(input.display().to_string()));
+        }
+    }
+    files.sort();
+    files.dedup();
+    if files.is_empty() {
+        return Err(FatalError::NoInputs(AUDIO_EXTENSIONS.join(", ")));
+    }
+    Ok(files)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            walk(&path, out)?;
+        } else if has_audio_extension(&path) {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn has_audio_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Call ids are file stems, made unique within the batch by a `-2`, `-3`, … suffix in input
+/// order. The batch summary's name is reserved.
+pub fn assign_call_ids(files: &[PathBuf]) -> Vec<String> {
+    let reserved = BATCH_FILE.trim_end_matches(".json");
+    let mut seen: HashSet<String> = HashSet::from([reserved.to_string()]);
+    files
+        .iter()
+        .map(|path| {
+            let stem = path.file_stem().map_or("call".into(), |s| s.to_string_lossy().into_owned());
+            let stem = if stem.is_empty() || stem.starts_with('.') { format!("call{stem}") } else { stem };
+            let mut id = stem.clone();
+            let mut n = 1;
+            while !seen.insert(id.clone()) {
+                n += 1;
+                id = format!("{stem}-{n}");
+            }
+            id
+        })
+        .collect()
+}
+
+/// Runs the whole batch.
+pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
+    let started = Instant::now();
+    let files = collect_inputs(&cfg.inputs)?;
+    let ids = assign_call_ids(&files);
+    std::fs::create_dir_all(&cfg.out_dir).map_err(|e| FatalError::OutDir {
+        path: cfg.out_dir.display().to_string(),
+        cause: e.to_string(),
+    })?;
+    let model = WhisperModel::load(&cfg.asr.model_path)?;
+    let info = ModelInfo { name: model.name.clone(), sha256: model.sha256.clone() };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(cfg.jobs.max(1))
+        .build()
+        .map_err(|e| FatalError::Threads(e.to_string()))?;
+    let workers: Mutex<Vec<WhisperWorker>> = Mutex::new(Vec::new());
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let entries: Vec<BatchEntry> = pool.install(|| {
+        files
+            .par_iter()
+            .zip(ids.par_iter())
+            .map(|(path, id)| {
+                let report = with_worker(&workers, &model, cfg, |w| analyze(path, id, &info, w, cfg));
+                let entry = finish_call(report, cfg);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                eprintln!("[{n}/{}] {}", files.len(), describe(&entry));
+                entry
+            })
+            .collect()
+    });
+    let summary = summarize(entries, cfg, started.elapsed().as_secs_f64());
+    let path = cfg.out_dir.join(BATCH_FILE);
+    if let Err(e) = write_json_atomic(&path, &summary) {
+        eprintln!("{}: write: {e}", path.display());
+    }
+    Ok(summary)
+}
+
+/// Lends `f` a worker from the pool, creating one if none is free, and takes it back after.
+fn with_worker(
+    pool: &Mutex<Vec<WhisperWorker>>,
+    model: &WhisperModel,
+    cfg: &Config,
+    f: impl FnOnce(Option<&mut WhisperWorker>) -> CallReport,
+) -> CallReport {
+    let taken = pool.lock().map(|mut p| p.pop()).unwrap_or(None);
+    let mut worker = taken.or_else(|| model.worker(&cfg.asr).ok());
+    let report = f(worker.as_mut());
+    if let (Some(w), Ok(mut p)) = (worker, pool.lock()) {
+        p.push(w);
+    }
+    report
+}
+
+fn describe(e: &BatchEntry) -> String {
+    match &e.error {
+        Some(err) => err.message.clone(),
+        None => format!("{}: ok ({:.1} s of audio)", e.path, e.duration_s.unwrap_or(0.0)),
+    }
+}
+
+fn finish_call(report: CallReport, cfg: &Config) -> BatchEntry {
+    let mut entry = BatchEntry {
+        call_id: report.call_id.clone(),
+        path: report.source.path.clone(),
+        status: report.status,
+        error: report.error.clone(),
+        duration_s: report.duration_s,
+    };
+    let out = cfg.out_dir.join(format!("{}.json", report.call_id));
+    if let Err(e) = write_json_atomic(&out, &report) {
+        let err = CallError::new(Stage::Write, format!("{}: {e}", out.display()));
+        entry.status = Status::Error;
+        entry.error = Some(crate::report::ErrorInfo { stage: Stage::Write, message: format!("{}: {err}", entry.path) });
+    }
+    entry
+}
+
+fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary {
+    let ok = calls.iter().filter(|c| c.status == Status::Ok).count();
+    let audio_s: f64 = calls.iter().filter_map(|c| c.duration_s).sum();
+    BatchSummary {
+        schema_version: SCHEMA_VERSION,
+        files: calls.len(),
+        ok,
+        failed: calls.len() - ok,
+        jobs: cfg.jobs,
+        threads_per_job: cfg.asr.threads,
+        audio_s: ms(audio_s),
+        wall_s: ms(wall_s),
+        audio_s_per_wall_s: if wall_s > 0.0 { ms(audio_s / wall_s) } else { 0.0 },
+        calls,
+    }
+}
+
+/// Writes JSON to a temporary file in the same folder, then renames it into place, so a killed
+/// batch never leaves a half-written document.
+pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
+    bytes.push(b'\n');
+    std::fs::write(&tmp, &bytes)?;
+    std::fs::rename(&tmp, path).inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
+}
+
+/// Everything measured for one call, before it becomes a report.
+struct Analysis {
+    duration_s: f64,
+    mode: Mode,
+    language: String,
+    speech: Vec<Vec<Interval>>,
+    segments: Vec<SegmentOut>,
+}
+
+/// Runs one call through every stage; any failure becomes an error record.
+fn analyze(
+    path: &Path,
+    call_id: &str,
+    model: &ModelInfo,
+    worker: Option<&mut WhisperWorker>,
+    cfg: &Config,
+) -> CallReport {
+    let started = Instant::now();
+    let mut source = Source { path: path.display().to_string(), ..Source::default() };
+    let mut timings = Timings::default();
+    let result = (|| {
+        source.sha256 = Some(file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))?);
+        let t = Instant::now();
+        let decoded = decode_file(path, &cfg.limits)?;
+        timings.decode = t.elapsed().as_secs_f64();
+        describe_source(&mut source, &decoded);
+        let worker = worker.ok_or_else(|| CallError::new(Stage::Transcribe, "no whisper state could be created"))?;
+        measure(decoded, worker, cfg, &mut timings)
+    })();
+    timings.total = started.elapsed().as_secs_f64();
+    let timings = round_timings(timings);
+    match result {
+        Ok(a) => build_report(call_id, source, model.clone(), a, timings, cfg),
+        Err(e) => CallReport { timings_s: timings, ..CallReport::failed(call_id.into(), source, model.clone(), &e) },
+    }
+}
+
+fn describe_source(source: &mut Source, d: &DecodedAudio) {
+    source.codec = Some(d.codec.clone());
+    source.sample_rate_hz = Some(d.sample_rate_hz);
+    source.channels = Some(d.channels.len());
+    source.skipped_packets = d.skipped_packets;
+}
+
+fn measure(
+    decoded: DecodedAudio,
+    worker: &mut dyn Transcriber,
+    cfg: &Config,
+    timings: &mut Timings,
+) -> Result<Analysis, CallError> {
+    let duration_s = decoded.duration_s();
+    let t = Instant::now();
+    let mut channels = to_16k(decoded.channels, decoded.sample_rate_hz)?;
+    timings.resample = t.elapsed().as_secs_f64();
+    let mode = if channels.len() == 2 && !same_signal(&channels[0], &channels[1]) {
+        Mode::Stereo
+    } else {
+        channels.truncate(1);
+        Mode::Mono
+    };
+    let t = Instant::now();
+    let speech = speech_by_channel(&channels, &mut EarshotVad, &cfg.vad);
+    timings.vad = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let roles = roles(mode, cfg.agent_channel);
+    let language = choose_language(&channels, &speech, roles, worker, &cfg.asr.language)?;
+    let mut segments = Vec::new();
+    for (c, audio) in channels.iter().enumerate() {
+        let found = worker.transcribe(audio, &speech[c], &language).map_err(|e| {
+            CallError::new(Stage::Transcribe, format!("{} channel: {e}", channel_name(mode, c)))
+        })?;
+        segments.extend(found.into_iter().map(|s| segment_out(s, roles[c])));
+    }
+    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(b.speaker)));
+    timings.transcribe = t.elapsed().as_secs_f64();
+    Ok(Analysis { duration_s, mode, language, speech, segments })
+}
+
+/// A stereo file whose channels carry the same signal is a mono recording.
+fn same_signal(a: &[f32], b: &[f32]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4)
+}
+
+/// The role of each channel: `[left, right]` for stereo, `[unknown]` for mono.
+fn roles(mode: Mode, agent: AgentChannel) -> [&'static str; 2] {
+    match (mode, agent) {
+        (Mode::Mono, _) => ["unknown", "unknown"],
+        (Mode::Stereo, AgentChannel::Left) => ["agent", "customer"],
+        (Mode::Stereo, AgentChannel::Right) => ["customer", "agent"],
+    }
+}
+
+fn channel_name(mode: Mode, c: usize) -> &'static str {
+    match (mode, c) {
+        (Mode::Mono, _) => "mono",
+        (Mode::Stereo, 0) => "left",
+        _ => "right",
+    }
+}
+
+/// Detects the language on the channel with the most speech (the agent's when tied).
+fn choose_language(
+    channels: &[Vec<f32>],
+    speech: &[Vec<Interval>],
+    roles: [&str; 2],
+    worker: &mut dyn Transcriber,
+    language: &Language,
+) -> Result<String, CallError> {
+    let candidates = match language {
+        Language::Fixed(code) => return Ok(code.clone()),
+        Language::Auto(candidates) => candidates,
+    };
+    let amount = |c: usize| speech[c].iter().map(Interval::len_s).sum::<f64>();
+    let agent_first = |c: &usize| (roles[*c] != "agent", -(amount(*c) * 1000.0) as i64);
+    let best = (0..channels.len()).min_by_key(agent_first).unwrap_or(0);
+    let best = if amount(best) < 1.0 { (0..channels.len()).max_by(|a, b| amount(*a).total_cmp(&amount(*b))).unwrap_or(0) } else { best };
+    Ok(worker.detect_language(&channels[best], &speech[best], candidates)?)
+}
+
+fn segment_out(s: Segment, speaker: &'static str) -> SegmentOut {
+    SegmentOut {
+        speaker,
+        start_s: ms(s.start_s),
+        end_s: ms(s.end_s),
+        text: s.text,
+        words: s
+            .words
+            .into_iter()
+            .map(|w| WordOut { text: w.text, start_s: ms(w.start_s), end_s: ms(w.end_s) })
+            .collect(),
+    }
+}
+
+fn round_timings(t: Timings) -> Timings {
+    Timings {
+        decode: ms(t.decode),
+        resample: ms(t.resample),
+        vad: ms(t.vad),
+        transcribe: ms(t.transcribe),
+        metrics: ms(t.metrics),
+        total: ms(t.total),
+    }
+}
+
+fn build_report(
+    call_id: &str,
+    source: Source,
+    model: ModelInfo,
+    a: Analysis,
+    timings_s: Timings,
+    cfg: &Config,
+) -> CallReport {
+    let (speakers, conversation, rule) = match a.mode {
+        Mode::Stereo => {
+            let agent = cfg.agent_channel.agent_index();
+            let names = if agent == 0 { ("left", "right") } else { ("right", "left") };
+            metrics::stereo(&a.speech[agent], &a.speech[1 - agent], names, a.duration_s, cfg.max_agent_share)
+        }
+        Mode::Mono => metrics::mono(&a.speech[0], a.duration_s, cfg.max_agent_share),
+    };
+    CallReport {
+        duration_s: Some(ms(a.duration_s)),
+        mode: Some(a.mode),
+        language: Some(a.language),
+        speakers: Some(speakers),
+        conversation: Some(conversation),
+        rule_60_40: Some(rule),
+        segments: a.segments,
+        timings_s,
+        ..CallReport::new(call_id.into(), source, model)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_ids_are_unique_and_reserve_the_batch_file() {
+        let files: Vec<PathBuf> =
+            ["a/call.wav", "b/call.mp3", "c/callgauge-batch.wav", "d/звонок 1.wav", "e/.wav"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
+        assert_eq!(
+            assign_call_ids(&files),
+            ["call", "call-2", "callgauge-batch-2", "звонок 1", "call.wav"]
+        );
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temp_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.json");
+        write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["x.json"]);
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"a\": 1\n}\n");
+    }
+}

@@ -1,0 +1,75 @@
+//! Resample: channels at any rate in, 16 kHz channels out (Whisper's and the VAD's rate).
+//!
+//! Takes: planar f32 channels and their rate. Gives: the same channels at 16 kHz, with the
+//! resampler's delay trimmed so sample `n` of the output is time `n / 16000` of the input.
+//! Must not: change the number of channels or their order.
+
+use crate::error::ResampleError;
+use rubato::audioadapter_buffers::direct::SequentialSlice;
+use rubato::{Fft, FixedSync, Resampler};
+
+/// The rate every later stage works at.
+pub const TARGET_RATE_HZ: u32 = 16_000;
+
+/// Resamples each channel to [`TARGET_RATE_HZ`] with rubato's FFT resampler.
+pub fn to_16k(channels: Vec<Vec<f32>>, rate_hz: u32) -> Result<Vec<Vec<f32>>, ResampleError> {
+    if rate_hz == TARGET_RATE_HZ {
+        return Ok(channels);
+    }
+    channels.iter().map(|ch| resample_one(ch, rate_hz)).collect()
+}
+
+fn resample_one(input: &[f32], rate_hz: u32) -> Result<Vec<f32>, ResampleError> {
+    let err = |cause: String| ResampleError { rate_hz, cause };
+    if input.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut resampler =
+        Fft::<f32>::new(rate_hz as usize, TARGET_RATE_HZ as usize, 1024, 1, FixedSync::Input)
+            .map_err(|e| err(e.to_string()))?;
+    let adapter = SequentialSlice::new(input, 1, input.len()).map_err(|e| err(e.to_string()))?;
+    let out = resampler.process_all(&adapter, input.len(), None).map_err(|e| err(e.to_string()))?;
+    Ok(out.take_data())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::f32::consts::TAU;
+
+    fn sine(freq: f32, rate: u32, secs: f32) -> Vec<f32> {
+        let n = (rate as f32 * secs) as usize;
+        (0..n).map(|i| 0.5 * (TAU * freq * i as f32 / rate as f32).sin()).collect()
+    }
+
+    /// Matrix over rates x lengths: the output length and a tone's phase survive resampling.
+    #[test]
+    fn sine_survives_every_rate() {
+        for rate in [8000, 11025, 22050, 44100, 48000] {
+            for secs in [0.05, 1.0, 3.3] {
+                let out = to_16k(vec![sine(440.0, rate, secs)], rate).unwrap();
+                let expected = sine(440.0, TARGET_RATE_HZ, secs);
+                let diff = out[0].len().abs_diff(expected.len());
+                assert!(diff <= 2, "rate {rate} secs {secs}: len {} vs {}", out[0].len(), expected.len());
+                // Compare away from the edges, where the filter rings.
+                let n = out[0].len().min(expected.len());
+                for i in (n / 10)..(n * 9 / 10) {
+                    let (got, want) = (out[0][i], expected[i]);
+                    assert!((got - want).abs() < 0.02, "rate {rate} secs {secs} frame {i}: {got} vs {want}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn stereo_keeps_channel_order_and_16k_is_untouched() {
+        let left = sine(300.0, 8000, 0.5);
+        let right = vec![0.0; left.len()];
+        let out = to_16k(vec![left, right], 8000).unwrap();
+        assert_eq!(out.len(), 2);
+        assert!(out[0].iter().map(|s| s.abs()).fold(0.0, f32::max) > 0.4);
+        assert!(out[1].iter().all(|s| s.abs() < 1e-6));
+        let same = vec![vec![0.25f32; 100]];
+        assert_eq!(to_16k(same.clone(), 16_000).unwrap(), same);
+    }
+}

@@ -1,0 +1,392 @@
+//! Transcribe: one 16 kHz channel and its speech intervals in, timed words and segments out.
+//!
+//! Takes: a channel's samples, its speech intervals (from the VAD) and a language. Gives:
+//! segments with word timings on the call's own clock. Only speech is transcribed: speech
+//! intervals are cut out (with a little padding), packed with short silences between them into
+//! windows of at most 30 s (Whisper's input), and word times are mapped back to the call.
+//! Whisper never sees long silence, the usual source of its hallucinations.
+//! Must not: load the model more than once per process (the pipeline shares one [`WhisperModel`]
+//! and gives each worker its own state) or know which speaker a channel is.
+
+use crate::config::AsrConfig;
+use crate::error::{FatalError, TranscribeError};
+use crate::timeline::{Interval, normalize};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::Path;
+use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextParameters, WhisperState};
+
+const RATE: f64 = 16_000.0;
+/// Speech is cut this much wider on each side than the VAD says, so word edges survive.
+const PAD_S: f64 = 0.15;
+/// Silence put between packed pieces so Whisper hears them as separate utterances.
+const GAP_S: f64 = 0.4;
+/// Longest window handed to Whisper (its input is 30 s; leave room for the padding).
+const MAX_WINDOW_S: f64 = 29.0;
+/// whisper.cpp skips input shorter than 1 s; windows are padded with silence to this length.
+const MIN_WINDOW_S: f64 = 1.2;
+
+/// A recognised word on the call's clock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Word {
+    pub text: String,
+    pub start_s: f64,
+    pub end_s: f64,
+}
+
+/// A run of words from one speech piece, ended at the piece's end or a sentence end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    pub start_s: f64,
+    pub end_s: f64,
+    pub text: String,
+    pub words: Vec<Word>,
+}
+
+/// A speech recogniser for one channel at a time.
+pub trait Transcriber {
+    /// The most likely of `candidates` (ISO 639-1 codes) for this channel's speech.
+    fn detect_language(
+        &mut self,
+        audio: &[f32],
+        speech: &[Interval],
+        candidates: &[String],
+    ) -> Result<String, TranscribeError>;
+
+    /// The words spoken in `speech`, grouped into segments, sorted by time.
+    fn transcribe(
+        &mut self,
+        audio: &[f32],
+        speech: &[Interval],
+        language: &str,
+    ) -> Result<Vec<Segment>, TranscribeError>;
+}
+
+/// One piece of speech placed in a window: where it sits in the window and in the call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Piece {
+    pub window_start_s: f64,
+    pub call_start_s: f64,
+    pub len_s: f64,
+}
+
+/// Up to 30 s of packed speech and the map back to call time.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub samples: Vec<f32>,
+    pub pieces: Vec<Piece>,
+}
+
+impl Window {
+    /// The piece a window time belongs to (the nearest one, for times in the gaps) and the call
+    /// time it maps to, clamped into that piece.
+    pub fn to_call_time(&self, t: f64) -> Option<(usize, f64)> {
+        let distance = |p: &Piece| {
+            if t < p.window_start_s {
+                p.window_start_s - t
+            } else {
+                (t - p.window_start_s - p.len_s).max(0.0)
+            }
+        };
+        let (idx, piece) = self
+            .pieces
+            .iter()
+            .enumerate()
+            .min_by(|a, b| distance(a.1).total_cmp(&distance(b.1)))?;
+        if distance(piece) > GAP_S / 2.0 + 1e-9 {
+            return None;
+        }
+        let offset = (t - piece.window_start_s).clamp(0.0, piece.len_s);
+        Some((idx, piece.call_start_s + offset))
+    }
+}
+
+/// Cuts `speech` (padded) out of `audio` and packs it into windows of at most
+/// [`MAX_WINDOW_S`]. Pieces longer than a window are split.
+pub fn pack(audio: &[f32], speech: &[Interval]) -> Vec<Window> {
+    let dur = audio.len() as f64 / RATE;
+    let padded = normalize(
+        speech
+            .iter()
+            .map(|iv| Interval::new((iv.start_s - PAD_S).max(0.0), (iv.end_s + PAD_S).min(dur)))
+            .collect(),
+    );
+    let mut windows = Vec::new();
+    let mut current = Window { samples: Vec::new(), pieces: Vec::new() };
+    for iv in split_long(&padded, MAX_WINDOW_S) {
+        let used = current.samples.len() as f64 / RATE;
+        if !current.pieces.is_empty() && used + GAP_S + iv.len_s() > MAX_WINDOW_S {
+            windows.push(finish(std::mem::replace(
+                &mut current,
+                Window { samples: Vec::new(), pieces: Vec::new() },
+            )));
+        }
+        if !current.pieces.is_empty() {
+            current.samples.resize(current.samples.len() + (GAP_S * RATE) as usize, 0.0);
+        }
+        let (a, b) = ((iv.start_s * RATE) as usize, ((iv.end_s * RATE) as usize).min(audio.len()));
+        current.pieces.push(Piece {
+            window_start_s: current.samples.len() as f64 / RATE,
+            call_start_s: a as f64 / RATE,
+            len_s: (b - a) as f64 / RATE,
+        });
+        current.samples.extend_from_slice(&audio[a..b]);
+    }
+    if !current.pieces.is_empty() {
+        windows.push(finish(current));
+    }
+    windows
+}
+
+fn finish(mut w: Window) -> Window {
+    let min = (MIN_WINDOW_S * RATE) as usize;
+    if w.samples.len() < min {
+        w.samples.resize(min, 0.0);
+    }
+    w
+}
+
+fn split_long(list: &[Interval], max_s: f64) -> Vec<Interval> {
+    let mut out = Vec::with_capacity(list.len());
+    for iv in list {
+        let mut start = iv.start_s;
+        while iv.end_s - start > max_s {
+            out.push(Interval::new(start, start + max_s));
+            start += max_s;
+        }
+        out.push(Interval::new(start, iv.end_s));
+    }
+    out
+}
+
+/// Groups timed words (already on the call clock, tagged with their piece) into segments.
+pub fn group_words(words: Vec<(usize, Word)>) -> Vec<Segment> {
+    let mut segments: Vec<Segment> = Vec::new();
+    let mut last_piece = None;
+    for (piece, word) in words {
+        let sentence_ended = segments
+            .last()
+            .and_then(|s| s.words.last())
+            .is_some_and(|w| w.text.ends_with(['.', '?', '!', '…']));
+        match segments.last_mut() {
+            Some(seg) if last_piece == Some(piece) && !sentence_ended => {
+                seg.end_s = seg.end_s.max(word.end_s);
+                seg.words.push(word);
+            }
+            _ => segments.push(Segment {
+                start_s: word.start_s,
+                end_s: word.end_s,
+                text: String::new(),
+                words: vec![word],
+            }),
+        }
+        last_piece = Some(piece);
+    }
+    for seg in &mut segments {
+        seg.text = seg.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
+    }
+    segments
+}
+
+/// The Whisper model, loaded once per process and shared by every worker.
+pub struct WhisperModel {
+    ctx: WhisperContext,
+    /// File name of the model, e.g. `ggml-base.bin`.
+    pub name: String,
+    pub sha256: String,
+}
+
+impl WhisperModel {
+    pub fn load(path: &Path) -> Result<Self, FatalError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(FatalError::ModelMissing(shown));
+        }
+        let load_err = |cause: String| FatalError::ModelLoad { path: shown.clone(), cause };
+        let sha256 = file_sha256(path).map_err(|e| load_err(e.to_string()))?;
+        whisper_rs::install_logging_hooks();
+        let ctx = WhisperContext::new_with_params(path, WhisperContextParameters::default())
+            .map_err(|e| load_err(format!("{e} (is it a ggml Whisper file?)")))?;
+        let name = path.file_name().map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+        Ok(WhisperModel { ctx, name, sha256 })
+    }
+
+    /// A worker with its own decoding state.
+    pub fn worker(&self, cfg: &AsrConfig) -> Result<WhisperWorker, TranscribeError> {
+        let state = self.ctx.create_state().map_err(|e| TranscribeError::Whisper {
+            channel: "-".into(),
+            cause: format!("cannot create a decoding state: {e}"),
+        })?;
+        Ok(WhisperWorker { state, threads: cfg.threads.max(1), beam_size: cfg.beam_size })
+    }
+}
+
+/// sha256 of a file, streamed.
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf)? {
+            0 => break,
+            n => hasher.update(&buf[..n]),
+        }
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// One whisper decoding state and its settings; owned by one worker thread at a time.
+pub struct WhisperWorker {
+    state: WhisperState,
+    threads: usize,
+    beam_size: usize,
+}
+
+impl WhisperWorker {
+    fn params<'a>(&self, language: &'a str) -> FullParams<'a, 'a> {
+        let strategy = if self.beam_size > 1 {
+            SamplingStrategy::BeamSearch { beam_size: self.beam_size as i32, patience: -1.0 }
+        } else {
+            SamplingStrategy::Greedy { best_of: 1 }
+        };
+        let mut p = FullParams::new(strategy);
+        p.set_n_threads(self.threads as i32);
+        p.set_language(Some(language));
+        p.set_no_context(true);
+        p.set_token_timestamps(true);
+        p.set_max_len(1);
+        p.set_split_on_word(true);
+        p.set_suppress_blank(true);
+        p.set_suppress_nst(true);
+        p.set_print_special(false);
+        p.set_print_progress(false);
+        p.set_print_realtime(false);
+        p.set_print_timestamps(false);
+        p
+    }
+
+    fn window_words(&mut self, w: &Window, language: &str) -> Result<Vec<(usize, Word)>, String> {
+        self.state.full(self.params(language), &w.samples).map_err(|e| e.to_string())?;
+        let mut words = Vec::new();
+        for i in 0..self.state.full_n_segments() {
+            let Some(seg) = self.state.get_segment(i) else { continue };
+            let text = seg.to_str_lossy().map_err(|e| e.to_string())?.trim().to_string();
+            if text.is_empty() {
+                continue;
+            }
+            let (t0, t1) = (seg.start_timestamp() as f64 / 100.0, seg.end_timestamp() as f64 / 100.0);
+            let Some((piece, start_s)) = w.to_call_time(t0.max(0.0)) else { continue };
+            let end_s = w.to_call_time(t1).filter(|(p, _)| *p == piece).map_or_else(
+                || w.pieces[piece].call_start_s + w.pieces[piece].len_s,
+                |(_, t)| t,
+            );
+            words.push((piece, Word { text, start_s, end_s: end_s.max(start_s) }));
+        }
+        Ok(words)
+    }
+}
+
+impl Transcriber for WhisperWorker {
+    fn detect_language(
+        &mut self,
+        audio: &[f32],
+        speech: &[Interval],
+        candidates: &[String],
+    ) -> Result<String, TranscribeError> {
+        let err = |e: String| TranscribeError::Language(e);
+        let Some(first) = candidates.first() else {
+            return Err(err("no candidate languages".into()));
+        };
+        let Some(window) = pack(audio, speech).into_iter().next() else {
+            return Ok(first.clone());
+        };
+        self.state.pcm_to_mel(&window.samples, self.threads).map_err(|e| err(e.to_string()))?;
+        let (_, probs) = self.state.lang_detect(0, self.threads).map_err(|e| err(e.to_string()))?;
+        let prob = |code: &String| {
+            whisper_rs::get_lang_id(code).and_then(|id| probs.get(id as usize)).copied().unwrap_or(-1.0)
+        };
+        Ok(candidates.iter().max_by(|a, b| prob(a).total_cmp(&prob(b))).unwrap_or(first).clone())
+    }
+
+    fn transcribe(
+        &mut self,
+        audio: &[f32],
+        speech: &[Interval],
+        language: &str,
+    ) -> Result<Vec<Segment>, TranscribeError> {
+        let mut words = Vec::new();
+        let mut piece_base = 0;
+        for window in pack(audio, speech) {
+            let found = self.window_words(&window, language).map_err(|cause| {
+                TranscribeError::Whisper { channel: String::new(), cause }
+            })?;
+            words.extend(found.into_iter().map(|(p, w)| (piece_base + p, w)));
+            piece_base += window.pieces.len();
+        }
+        Ok(group_words(words))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn word(text: &str, a: f64, b: f64) -> Word {
+        Word { text: text.into(), start_s: a, end_s: b }
+    }
+
+    #[test]
+    fn packing_maps_window_time_back_to_call_time() {
+        let audio: Vec<f32> = (0..16_000 * 100).map(|i| i as f32 / 1.6e6).collect();
+        let speech = vec![Interval::new(10.0, 12.0), Interval::new(50.0, 51.0), Interval::new(90.0, 95.0)];
+        let windows = pack(&audio, &speech);
+        assert_eq!(windows.len(), 1, "{:?}", windows.iter().map(|w| &w.pieces).collect::<Vec<_>>());
+        let w = &windows[0];
+        assert_eq!(w.pieces.len(), 3);
+        // The second piece starts after the first (2.3 s) and one gap.
+        let second = w.pieces[1];
+        assert!((second.call_start_s - 49.85).abs() < 1e-3, "{second:?}");
+        assert!((second.window_start_s - (2.3 + GAP_S)).abs() < 1e-3, "{second:?}");
+        let (piece, t) = w.to_call_time(second.window_start_s + 0.5).unwrap();
+        assert_eq!(piece, 1);
+        assert!((t - 50.35).abs() < 1e-3, "{t}");
+        // The samples really are the call's audio at that time.
+        let idx = ((second.window_start_s + 0.5) * RATE) as usize;
+        assert!((w.samples[idx] - audio[(50.35 * RATE) as usize]).abs() < 1e-3);
+    }
+
+    #[test]
+    fn long_speech_is_split_into_windows_of_at_most_29_s() {
+        let audio = vec![0.0f32; 16_000 * 120];
+        let windows = pack(&audio, &[Interval::new(1.0, 100.0)]);
+        assert!(windows.len() >= 4);
+        for w in &windows {
+            assert!(w.samples.len() as f64 / RATE <= MAX_WINDOW_S + 1e-6);
+        }
+        let covered: f64 = windows.iter().flat_map(|w| &w.pieces).map(|p| p.len_s).sum();
+        assert!((covered - 99.3).abs() < 0.01, "{covered}");
+    }
+
+    #[test]
+    fn short_speech_is_padded_to_whispers_minimum() {
+        let audio = vec![0.0f32; 16_000 * 5];
+        let windows = pack(&audio, &[Interval::new(1.0, 1.3)]);
+        assert_eq!(windows[0].samples.len(), (MIN_WINDOW_S * RATE) as usize);
+        assert!(pack(&audio, &[]).is_empty());
+    }
+
+    #[test]
+    fn words_group_by_piece_and_sentence() {
+        let words = vec![
+            (0, word("Hello,", 1.0, 1.3)),
+            (0, word("there.", 1.3, 1.6)),
+            (0, word("How", 1.7, 1.8)),
+            (0, word("are", 1.8, 1.9)),
+            (1, word("Fine", 5.0, 5.4)),
+        ];
+        let segs = group_words(words);
+        let texts: Vec<_> = segs.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, ["Hello, there.", "How are", "Fine"]);
+        assert_eq!((segs[1].start_s, segs[1].end_s), (1.7, 1.9));
+    }
+}

@@ -1,0 +1,178 @@
+//! VAD: 16 kHz channels in, each channel's own speech intervals out.
+//!
+//! Takes: one or two 16 kHz channels and a [`VadConfig`]. Gives: per channel, the sorted
+//! intervals where that channel's speaker talks. On stereo calls the other party leaks into each
+//! channel (echo, crosstalk, typically 20–30 dB down); a frame whose level is more than
+//! `crosstalk_db` below the other channel's is that leak, not this speaker, and is not speech.
+//! Genuine overlap — both talking at normal level — stays speech on both channels.
+//! Must not: transcribe or know which channel is the agent.
+
+use crate::config::VadConfig;
+use crate::timeline::{Interval, smooth};
+
+/// Samples per VAD frame at 16 kHz (16 ms).
+pub const FRAME: usize = 256;
+const FRAME_S: f64 = FRAME as f64 / 16_000.0;
+/// Frames either side over which a channel's level is taken (its envelope), ±48 ms.
+const ENVELOPE_FRAMES: usize = 3;
+
+/// A voice activity detector: a speech probability per [`FRAME`] of 16 kHz audio.
+pub trait Vad {
+    /// One score in [0, 1] per whole frame of `samples`; the detector starts fresh each call.
+    fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32>;
+}
+
+/// Earshot's neural detector (pure Rust, weights built in).
+#[derive(Default)]
+pub struct EarshotVad;
+
+impl Vad for EarshotVad {
+    fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
+        let mut detector = earshot::Detector::default_boxed();
+        samples.chunks_exact(FRAME).map(|frame| detector.predict_f32(frame).max(0.0)).collect()
+    }
+}
+
+/// Speech intervals of each channel, with crosstalk removed on stereo input.
+pub fn speech_by_channel(
+    channels: &[Vec<f32>],
+    vad: &mut dyn Vad,
+    cfg: &VadConfig,
+) -> Vec<Vec<Interval>> {
+    let voiced: Vec<Vec<bool>> = channels
+        .iter()
+        .map(|ch| vad.frame_scores(ch).into_iter().map(|s| s >= cfg.threshold).collect())
+        .collect();
+    let voiced = match channels {
+        [a, b] => remove_crosstalk(&voiced, &[envelope_db(a), envelope_db(b)], cfg.crosstalk_db),
+        _ => voiced,
+    };
+    voiced.iter().map(|v| smooth(&frames_to_intervals(v), cfg.min_gap_s, cfg.min_speech_s)).collect()
+}
+
+/// Per frame, the loudest frame level (dBFS) within ±[`ENVELOPE_FRAMES`].
+pub fn envelope_db(samples: &[f32]) -> Vec<f32> {
+    let levels: Vec<f32> = samples.chunks_exact(FRAME).map(rms_db).collect();
+    (0..levels.len())
+        .map(|i| {
+            let lo = i.saturating_sub(ENVELOPE_FRAMES);
+            let hi = (i + ENVELOPE_FRAMES + 1).min(levels.len());
+            levels[lo..hi].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        })
+        .collect()
+}
+
+/// RMS level of a frame in dBFS (a full-scale sine is −3 dB); silence is −120 dB.
+pub fn rms_db(frame: &[f32]) -> f32 {
+    let mean_sq = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
+    (10.0 * mean_sq.max(1e-12).log10()).max(-120.0)
+}
+
+fn remove_crosstalk(voiced: &[Vec<bool>], level: &[Vec<f32>; 2], margin_db: f32) -> Vec<Vec<bool>> {
+    (0..2)
+        .map(|c| {
+            let other = 1 - c;
+            voiced[c]
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let own = level[c].get(i).copied().unwrap_or(-120.0);
+                    let theirs = level[other].get(i).copied().unwrap_or(-120.0);
+                    v && own >= theirs - margin_db
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn frames_to_intervals(voiced: &[bool]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, &v) in voiced.iter().chain(std::iter::once(&false)).enumerate() {
+        match (v, start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                out.push(Interval::new(s as f64 * FRAME_S, i as f64 * FRAME_S));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A detector that calls every frame above −40 dBFS speech: lets the crosstalk logic be
+    /// tested on synthetic signals without a neural net.
+    struct LevelVad;
+
+    impl Vad for LevelVad {
+        fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
+            samples.chunks_exact(FRAME).map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 }).collect()
+        }
+    }
+
+    fn tone(amp: f32, from_s: f64, to_s: f64, total_s: f64) -> Vec<f32> {
+        let n = (total_s * 16_000.0) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f64 / 16_000.0;
+                if t >= from_s && t < to_s { amp * (t * 2.0 * std::f64::consts::PI * 220.0).sin() as f32 } else { 0.0 }
+            })
+            .collect()
+    }
+
+    fn add(a: &[f32], b: &[f32], gain: f32) -> Vec<f32> {
+        a.iter().zip(b).map(|(x, y)| x + gain * y).collect()
+    }
+
+    #[test]
+    fn leak_at_minus_26_db_is_not_speech_but_overlap_is() {
+        // Agent talks 0–2 s; customer 3–5 s and, overlapping at normal level, 1.5–2 s.
+        let agent = tone(0.3, 0.0, 2.0, 6.0);
+        let customer = add(&tone(0.3, 3.0, 5.0, 6.0), &tone(0.3, 1.5, 2.0, 6.0), 1.0);
+        let leak = 10f32.powf(-26.0 / 20.0);
+        let left = add(&agent, &customer, leak);
+        let right = add(&customer, &agent, leak);
+        let cfg = VadConfig::default();
+        let speech = speech_by_channel(&[left, right], &mut LevelVad, &cfg);
+        let near = |x: f64, y: f64| (x - y).abs() < 0.05;
+        assert_eq!(speech[0].len(), 1, "agent: {:?}", speech[0]);
+        assert!(near(speech[0][0].start_s, 0.0) && near(speech[0][0].end_s, 2.0), "agent: {:?}", speech[0]);
+        assert_eq!(speech[1].len(), 2, "customer: {:?}", speech[1]);
+        assert!(near(speech[1][0].start_s, 1.5) && near(speech[1][0].end_s, 2.0), "customer: {:?}", speech[1]);
+        assert!(near(speech[1][1].start_s, 3.0) && near(speech[1][1].end_s, 5.0), "customer: {:?}", speech[1]);
+    }
+
+    #[test]
+    fn without_crosstalk_removal_the_leak_would_count() {
+        let agent = tone(0.3, 0.0, 2.0, 3.0);
+        let leak = add(&vec![0.0; agent.len()], &agent, 10f32.powf(-26.0 / 20.0));
+        let cfg = VadConfig { crosstalk_db: 100.0, ..VadConfig::default() };
+        let speech = speech_by_channel(&[agent.clone(), leak.clone()], &mut LevelVad, &cfg);
+        assert!(!speech[1].is_empty(), "the oracle is broken: -26 dB leak should pass LevelVad");
+        let speech = speech_by_channel(&[agent, leak], &mut LevelVad, &VadConfig::default());
+        assert!(speech[1].is_empty(), "{:?}", speech[1]);
+    }
+
+    #[test]
+    fn earshot_finds_no_speech_in_silence_or_a_pure_tone() {
+        let silence = vec![0.0f32; 16_000 * 2];
+        let speech = speech_by_channel(&[silence], &mut EarshotVad, &VadConfig::default());
+        assert!(speech[0].is_empty(), "{:?}", speech[0]);
+        let hum = tone(0.3, 0.0, 2.0, 2.0);
+        let speech = speech_by_channel(&[hum], &mut EarshotVad, &VadConfig::default());
+        assert!(speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.5, "{:?}", speech[0]);
+    }
+
+    #[test]
+    fn rms_of_full_scale_sine_is_minus_3_db() {
+        let sine = tone(1.0, 0.0, 1.0, 1.0);
+        let db = rms_db(&sine[..FRAME * 10]);
+        assert!((db + 3.01).abs() < 0.1, "{db}");
+        assert_eq!(rms_db(&[0.0; FRAME]), -120.0);
+    }
+}
