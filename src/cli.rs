@@ -1,6 +1,8 @@
 //! Command-line interface: clap definitions and their conversion into a [`Config`].
 
-use callgauge::config::{AgentChannel, AsrConfig, Config, Language, Limits, VadConfig, split_cores};
+use callgauge::config::{
+    AgentChannel, AsrConfig, Config, Language, Limits, VadConfig, split_cores,
+};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -34,7 +36,12 @@ pub struct AnalyzeArgs {
     pub out: PathBuf,
 
     /// ggml Whisper model file. The default is built by `python3 models/provision.py`.
-    #[arg(long, value_name = "PATH", env = "CALLGAUGE_MODEL", default_value = "models/ggml-base.bin")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "CALLGAUGE_MODEL",
+        default_value = "models/ggml-base.bin"
+    )]
     pub model: PathBuf,
 
     /// Spoken language: a code such as `ru` or `en`, or `auto` to detect it per call among
@@ -43,7 +50,12 @@ pub struct AnalyzeArgs {
     pub language: String,
 
     /// Candidates for `--language auto` (free detection mistakes robotic Russian for Lithuanian).
-    #[arg(long, value_delimiter = ',', default_value = "ru,en", value_name = "CODES")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ru,en",
+        value_name = "CODES"
+    )]
     pub languages: Vec<String>,
 
     /// Which stereo channel carries the agent; the other carries the customer.
@@ -85,13 +97,19 @@ impl AnalyzeArgs {
     /// Checks the values and builds the library's configuration.
     pub fn into_config(self, files: usize) -> Result<Config, String> {
         if !(0.0..=1.0).contains(&self.max_agent_share) {
-            return Err(format!("--max-agent-share {} must be between 0 and 1", self.max_agent_share));
+            return Err(format!(
+                "--max-agent-share {} must be between 0 and 1",
+                self.max_agent_share
+            ));
         }
         if self.jobs == Some(0) || self.threads == Some(0) || self.beam_size == 0 {
             return Err("--jobs, --threads and --beam-size must be at least 1".into());
         }
-        if !(self.max_duration_s > 0.0) {
-            return Err(format!("--max-duration-s {} must be positive", self.max_duration_s));
+        if self.max_duration_s.is_nan() || self.max_duration_s <= 0.0 {
+            return Err(format!(
+                "--max-duration-s {} must be positive",
+                self.max_duration_s
+            ));
         }
         let language = parse_language(&self.language, &self.languages)?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
@@ -105,9 +123,17 @@ impl AnalyzeArgs {
             },
             jobs,
             max_agent_share: self.max_agent_share,
-            asr: AsrConfig { model_path: self.model, language, threads, beam_size: self.beam_size },
+            asr: AsrConfig {
+                model_path: self.model,
+                language,
+                threads,
+                beam_size: self.beam_size,
+            },
             vad: VadConfig::default(),
-            limits: Limits { max_duration_s: self.max_duration_s, max_file_bytes: self.max_file_mb << 20 },
+            limits: Limits {
+                max_duration_s: self.max_duration_s,
+                max_file_bytes: self.max_file_mb << 20,
+            },
         })
     }
 }
@@ -116,10 +142,15 @@ fn parse_language(language: &str, candidates: &[String]) -> Result<Language, Str
     let check = |code: &str| {
         whisper_rs::get_lang_id(code)
             .map(|_| code.to_string())
-            .ok_or_else(|| format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)"))
+            .ok_or_else(|| {
+                format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)")
+            })
     };
     if language == "auto" {
-        let list = candidates.iter().map(|c| check(c.trim())).collect::<Result<Vec<_>, _>>()?;
+        let list = candidates
+            .iter()
+            .map(|c| check(c.trim()))
+            .collect::<Result<Vec<_>, _>>()?;
         if list.is_empty() {
             return Err("--languages must name at least one language".into());
         }

@@ -47,7 +47,12 @@ pub struct VadConfig {
 
 impl Default for VadConfig {
     fn default() -> Self {
-        VadConfig { threshold: 0.5, crosstalk_db: 15.0, min_gap_s: 0.25, min_speech_s: 0.12 }
+        VadConfig {
+            threshold: 0.5,
+            crosstalk_db: 15.0,
+            min_gap_s: 0.25,
+            min_speech_s: 0.12,
+        }
     }
 }
 
@@ -71,7 +76,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_duration_s: 4.0 * 3600.0, max_file_bytes: 2 << 30 }
+        Limits {
+            max_duration_s: 4.0 * 3600.0,
+            max_file_bytes: 2 << 30,
+        }
     }
 }
 
@@ -91,8 +99,9 @@ pub struct Config {
 }
 
 /// File extensions picked up when a folder is given as input.
-pub const AUDIO_EXTENSIONS: &[&str] =
-    &["wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf"];
+pub const AUDIO_EXTENSIONS: &[&str] = &[
+    "wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf",
+];
 
 /// Splits `cores` between parallel files and whisper threads so that `jobs × threads ≤ cores`.
 ///
@@ -125,7 +134,10 @@ mod tests {
         for cores in 1..=8 {
             for files in 0..=5 {
                 let (j, t) = split_cores(cores, files, None, None);
-                assert!(j * t <= cores.max(1), "cores {cores} files {files}: {j}x{t}");
+                assert!(
+                    j * t <= cores.max(1),
+                    "cores {cores} files {files}: {j}x{t}"
+                );
                 assert!(j >= 1 && t >= 1);
             }
         }

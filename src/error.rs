@@ -46,7 +46,10 @@ pub struct CallError {
 
 impl CallError {
     pub fn new(stage: Stage, cause: impl fmt::Display) -> Self {
-        CallError { stage, cause: cause.to_string() }
+        CallError {
+            stage,
+            cause: cause.to_string(),
+        }
     }
 }
 
@@ -60,7 +63,9 @@ pub enum DecodeError {
     Empty,
     #[error("the file is {size_bytes} bytes; the limit is {limit_bytes} bytes (--max-file-mb)")]
     TooLarge { size_bytes: u64, limit_bytes: u64 },
-    #[error("unsupported codec {0}: callgauge decodes PCM, A-law, µ-law, IMA ADPCM, MP3, FLAC, Vorbis, Opus and AAC")]
+    #[error(
+        "unsupported codec {0}: callgauge decodes PCM, A-law, µ-law, IMA ADPCM, MP3, FLAC, Vorbis, Opus and AAC"
+    )]
     UnsupportedCodec(String),
     #[error("not a recognised audio container ({0})")]
     UnknownFormat(String),
@@ -68,7 +73,9 @@ pub enum DecodeError {
     NoAudioTrack,
     #[error("the stream does not give its {0}")]
     MissingParameter(&'static str),
-    #[error("{0} channels: callgauge takes mono or stereo (agent and customer on separate channels)")]
+    #[error(
+        "{0} channels: callgauge takes mono or stereo (agent and customer on separate channels)"
+    )]
     Channels(usize),
     #[error("sample rate {0} Hz is outside 8000..=48000 Hz")]
     SampleRate(u32),

@@ -22,7 +22,10 @@ fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
         Ok(cfg) => cfg,
         Err(e) => return fatal(&anyhow::anyhow!("invalid option: {e}")),
     };
-    eprintln!("callgauge: {files} file(s), {} job(s) × {} whisper thread(s)", cfg.jobs, cfg.asr.threads);
+    eprintln!(
+        "callgauge: {files} file(s), {} job(s) × {} whisper thread(s)",
+        cfg.jobs, cfg.asr.threads
+    );
     match callgauge::run(&cfg) {
         Ok(summary) => {
             eprintln!(
@@ -34,7 +37,11 @@ fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
                 summary.audio_s_per_wall_s,
                 cfg.out_dir.display()
             );
-            if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if summary.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => fatal(&anyhow::Error::new(e)),
     }

@@ -21,6 +21,8 @@ pub struct Speaker {
     pub share_of_speech: Option<f64>,
     /// This speaker's speech / call duration.
     pub share_of_call: Option<f64>,
+    /// Where this speaker talks, as found by the VAD (crosstalk removed).
+    pub speech_intervals: Option<Vec<Interval>>,
     pub unavailable_reason: Option<&'static str>,
 }
 
@@ -46,19 +48,25 @@ pub struct Rule6040 {
     pub passed: Option<bool>,
 }
 
-const MONO_REASON: &str =
-    "mono recording: speakers are not separated (no diarization yet), so per-speaker figures are not measured";
+const MONO_REASON: &str = "mono recording: speakers are not separated (no diarization yet), so per-speaker figures are not measured";
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
     (den > 0.0).then(|| ms(num / den))
 }
 
-fn speaker(channel: &'static str, speech_s: f64, both_s: f64, duration_s: f64) -> Speaker {
+fn speaker(channel: &'static str, speech: &[Interval], both_s: f64, duration_s: f64) -> Speaker {
+    let speech_s = total_s(speech);
     Speaker {
         channel: Some(channel),
         speech_s: Some(ms(speech_s)),
         share_of_speech: ratio(speech_s, both_s),
         share_of_call: ratio(speech_s, duration_s),
+        speech_intervals: Some(
+            speech
+                .iter()
+                .map(|i| Interval::new(ms(i.start_s), ms(i.end_s)))
+                .collect(),
+        ),
         unavailable_reason: None,
     }
 }
@@ -69,6 +77,7 @@ fn unavailable() -> Speaker {
         speech_s: None,
         share_of_speech: None,
         share_of_call: None,
+        speech_intervals: None,
         unavailable_reason: Some(MONO_REASON),
     }
 }
@@ -84,8 +93,8 @@ pub fn stereo(
     let (a, c) = (total_s(agent), total_s(customer));
     let speech = total_s(&union(agent, customer));
     let speakers = Speakers {
-        agent: speaker(channels.0, a, a + c, duration_s),
-        customer: speaker(channels.1, c, a + c, duration_s),
+        agent: speaker(channels.0, agent, a + c, duration_s),
+        customer: speaker(channels.1, customer, a + c, duration_s),
     };
     let conversation = Conversation {
         speech_s: ms(speech),
@@ -102,12 +111,30 @@ pub fn stereo(
 }
 
 /// Figures for a mono call: only the total speech is measured.
-pub fn mono(speech: &[Interval], duration_s: f64, max_agent_share: f64) -> (Speakers, Conversation, Rule6040) {
+pub fn mono(
+    speech: &[Interval],
+    duration_s: f64,
+    max_agent_share: f64,
+) -> (Speakers, Conversation, Rule6040) {
     let s = total_s(speech);
-    let conversation =
-        Conversation { speech_s: ms(s), silence_s: ms((duration_s - s).max(0.0)), overlap_s: None };
-    let rule = Rule6040 { agent_share_of_speech: None, max_agent_share, passed: None };
-    (Speakers { agent: unavailable(), customer: unavailable() }, conversation, rule)
+    let conversation = Conversation {
+        speech_s: ms(s),
+        silence_s: ms((duration_s - s).max(0.0)),
+        overlap_s: None,
+    };
+    let rule = Rule6040 {
+        agent_share_of_speech: None,
+        max_agent_share,
+        passed: None,
+    };
+    (
+        Speakers {
+            agent: unavailable(),
+            customer: unavailable(),
+        },
+        conversation,
+        rule,
+    )
 }
 
 #[cfg(test)]
@@ -126,7 +153,10 @@ mod tests {
         assert_eq!(s.agent.share_of_speech, Some(0.4));
         assert_eq!(s.customer.share_of_speech, Some(0.6));
         assert_eq!(s.agent.share_of_call, Some(0.4));
-        assert_eq!((c.speech_s, c.silence_s, c.overlap_s), (9.0, 1.0, Some(1.0)));
+        assert_eq!(
+            (c.speech_s, c.silence_s, c.overlap_s),
+            (9.0, 1.0, Some(1.0))
+        );
         assert_eq!(r.passed, Some(true));
     }
 
@@ -151,7 +181,16 @@ mod tests {
 
     #[test]
     fn agent_over_forty_percent_fails() {
-        let (_, _, r) = stereo(&[iv(0.0, 5.0)], &[iv(5.0, 10.0)], ("left", "right"), 10.0, 0.4);
-        assert_eq!((r.agent_share_of_speech, r.passed), (Some(0.5), Some(false)));
+        let (_, _, r) = stereo(
+            &[iv(0.0, 5.0)],
+            &[iv(5.0, 10.0)],
+            ("left", "right"),
+            10.0,
+            0.4,
+        );
+        assert_eq!(
+            (r.agent_share_of_speech, r.passed),
+            (Some(0.5), Some(false))
+        );
     }
 }

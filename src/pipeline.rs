@@ -7,7 +7,7 @@
 //! (no model, no inputs, no output folder) are fatal. Must not: parse flags, or keep per-call
 //! audio after its JSON is written (memory must not grow with the batch).
 
-use crate::config::{Config, Language, AUDIO_EXTENSIONS, AgentChannel};
+use crate::config::{AUDIO_EXTENSIONS, AgentChannel, Config, Language};
 use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics;
@@ -33,7 +33,8 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FatalError> {
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            walk(input, &mut files).map_err(|e| FatalError::InputMissing(format!("{}: {e}", input.display())))?;
+            walk(input, &mut files)
+                .map_err(|e| FatalError::InputMissing(format!("{}: {e}", input.display())))?;
         } else if input.exists() {
             files.push(input.clone());
         } else {
@@ -51,6 +52,13 @@ pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FatalError> {
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
+        // Hidden files and folders (caches, editor files) are skipped, as ripgrep does.
+        if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        {
+            continue;
+        }
         if path.is_dir() {
             walk(&path, out)?;
         } else if has_audio_extension(&path) {
@@ -74,8 +82,14 @@ pub fn assign_call_ids(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
         .map(|path| {
-            let stem = path.file_stem().map_or("call".into(), |s| s.to_string_lossy().into_owned());
-            let stem = if stem.is_empty() || stem.starts_with('.') { format!("call{stem}") } else { stem };
+            let stem = path
+                .file_stem()
+                .map_or("call".into(), |s| s.to_string_lossy().into_owned());
+            let stem = if stem.is_empty() || stem.starts_with('.') {
+                format!("call{stem}")
+            } else {
+                stem
+            };
             let mut id = stem.clone();
             let mut n = 1;
             while !seen.insert(id.clone()) {
@@ -97,7 +111,10 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
         cause: e.to_string(),
     })?;
     let model = WhisperModel::load(&cfg.asr.model_path)?;
-    let info = ModelInfo { name: model.name.clone(), sha256: model.sha256.clone() };
+    let info = ModelInfo {
+        name: model.name.clone(),
+        sha256: model.sha256.clone(),
+    };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
         .build()
@@ -109,7 +126,8 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
             .par_iter()
             .zip(ids.par_iter())
             .map(|(path, id)| {
-                let report = with_worker(&workers, &model, cfg, |w| analyze(path, id, &info, w, cfg));
+                let report =
+                    with_worker(&workers, &model, cfg, |w| analyze(path, id, &info, w, cfg));
                 let entry = finish_call(report, cfg);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 eprintln!("[{n}/{}] {}", files.len(), describe(&entry));
@@ -144,7 +162,11 @@ fn with_worker(
 fn describe(e: &BatchEntry) -> String {
     match &e.error {
         Some(err) => err.message.clone(),
-        None => format!("{}: ok ({:.1} s of audio)", e.path, e.duration_s.unwrap_or(0.0)),
+        None => format!(
+            "{}: ok ({:.1} s of audio)",
+            e.path,
+            e.duration_s.unwrap_or(0.0)
+        ),
     }
 }
 
@@ -160,7 +182,10 @@ fn finish_call(report: CallReport, cfg: &Config) -> BatchEntry {
     if let Err(e) = write_json_atomic(&out, &report) {
         let err = CallError::new(Stage::Write, format!("{}: {e}", out.display()));
         entry.status = Status::Error;
-        entry.error = Some(crate::report::ErrorInfo { stage: Stage::Write, message: format!("{}: {err}", entry.path) });
+        entry.error = Some(crate::report::ErrorInfo {
+            stage: Stage::Write,
+            message: format!("{}: {err}", entry.path),
+        });
     }
     entry
 }
@@ -177,7 +202,11 @@ fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary 
         threads_per_job: cfg.asr.threads,
         audio_s: ms(audio_s),
         wall_s: ms(wall_s),
-        audio_s_per_wall_s: if wall_s > 0.0 { ms(audio_s / wall_s) } else { 0.0 },
+        audio_s_per_wall_s: if wall_s > 0.0 {
+            ms(audio_s / wall_s)
+        } else {
+            0.0
+        },
         calls,
     }
 }
@@ -186,7 +215,9 @@ fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary 
 /// batch never leaves a half-written document.
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
@@ -214,7 +245,10 @@ fn analyze(
     cfg: &Config,
 ) -> CallReport {
     let started = Instant::now();
-    let mut source = Source { path: path.display().to_string(), ..Source::default() };
+    let mut source = Source {
+        path: path.display().to_string(),
+        ..Source::default()
+    };
     let mut timings = Timings::default();
     let result = (|| {
         source.sha256 = Some(file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))?);
@@ -222,14 +256,19 @@ fn analyze(
         let decoded = decode_file(path, &cfg.limits)?;
         timings.decode = t.elapsed().as_secs_f64();
         describe_source(&mut source, &decoded);
-        let worker = worker.ok_or_else(|| CallError::new(Stage::Transcribe, "no whisper state could be created"))?;
+        let worker = worker.ok_or_else(|| {
+            CallError::new(Stage::Transcribe, "no whisper state could be created")
+        })?;
         measure(decoded, worker, cfg, &mut timings)
     })();
     timings.total = started.elapsed().as_secs_f64();
     let timings = round_timings(timings);
     match result {
         Ok(a) => build_report(call_id, source, model.clone(), a, timings, cfg),
-        Err(e) => CallReport { timings_s: timings, ..CallReport::failed(call_id.into(), source, model.clone(), &e) },
+        Err(e) => CallReport {
+            timings_s: timings,
+            ..CallReport::failed(call_id.into(), source, model.clone(), &e)
+        },
     }
 }
 
@@ -264,14 +303,29 @@ fn measure(
     let language = choose_language(&channels, &speech, roles, worker, &cfg.asr.language)?;
     let mut segments = Vec::new();
     for (c, audio) in channels.iter().enumerate() {
-        let found = worker.transcribe(audio, &speech[c], &language).map_err(|e| {
-            CallError::new(Stage::Transcribe, format!("{} channel: {e}", channel_name(mode, c)))
-        })?;
+        let found = worker
+            .transcribe(audio, &speech[c], &language)
+            .map_err(|e| {
+                CallError::new(
+                    Stage::Transcribe,
+                    format!("{} channel: {e}", channel_name(mode, c)),
+                )
+            })?;
         segments.extend(found.into_iter().map(|s| segment_out(s, roles[c])));
     }
-    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(b.speaker)));
+    segments.sort_by(|a, b| {
+        a.start_s
+            .total_cmp(&b.start_s)
+            .then(a.speaker.cmp(b.speaker))
+    });
     timings.transcribe = t.elapsed().as_secs_f64();
-    Ok(Analysis { duration_s, mode, language, speech, segments })
+    Ok(Analysis {
+        duration_s,
+        mode,
+        language,
+        speech,
+        segments,
+    })
 }
 
 /// A stereo file whose channels carry the same signal is a mono recording.
@@ -311,7 +365,13 @@ fn choose_language(
     let amount = |c: usize| speech[c].iter().map(Interval::len_s).sum::<f64>();
     let agent_first = |c: &usize| (roles[*c] != "agent", -(amount(*c) * 1000.0) as i64);
     let best = (0..channels.len()).min_by_key(agent_first).unwrap_or(0);
-    let best = if amount(best) < 1.0 { (0..channels.len()).max_by(|a, b| amount(*a).total_cmp(&amount(*b))).unwrap_or(0) } else { best };
+    let best = if amount(best) < 1.0 {
+        (0..channels.len())
+            .max_by(|a, b| amount(*a).total_cmp(&amount(*b)))
+            .unwrap_or(0)
+    } else {
+        best
+    };
     Ok(worker.detect_language(&channels[best], &speech[best], candidates)?)
 }
 
@@ -324,7 +384,11 @@ fn segment_out(s: Segment, speaker: &'static str) -> SegmentOut {
         words: s
             .words
             .into_iter()
-            .map(|w| WordOut { text: w.text, start_s: ms(w.start_s), end_s: ms(w.end_s) })
+            .map(|w| WordOut {
+                text: w.text,
+                start_s: ms(w.start_s),
+                end_s: ms(w.end_s),
+            })
             .collect(),
     }
 }
@@ -351,8 +415,18 @@ fn build_report(
     let (speakers, conversation, rule) = match a.mode {
         Mode::Stereo => {
             let agent = cfg.agent_channel.agent_index();
-            let names = if agent == 0 { ("left", "right") } else { ("right", "left") };
-            metrics::stereo(&a.speech[agent], &a.speech[1 - agent], names, a.duration_s, cfg.max_agent_share)
+            let names = if agent == 0 {
+                ("left", "right")
+            } else {
+                ("right", "left")
+            };
+            metrics::stereo(
+                &a.speech[agent],
+                &a.speech[1 - agent],
+                names,
+                a.duration_s,
+                cfg.max_agent_share,
+            )
         }
         Mode::Mono => metrics::mono(&a.speech[0], a.duration_s, cfg.max_agent_share),
     };
@@ -375,14 +449,25 @@ mod tests {
 
     #[test]
     fn call_ids_are_unique_and_reserve_the_batch_file() {
-        let files: Vec<PathBuf> =
-            ["a/call.wav", "b/call.mp3", "c/callgauge-batch.wav", "d/звонок 1.wav", "e/.wav"]
-                .iter()
-                .map(PathBuf::from)
-                .collect();
+        let files: Vec<PathBuf> = [
+            "a/call.wav",
+            "b/call.mp3",
+            "c/callgauge-batch.wav",
+            "d/звонок 1.wav",
+            "e/.wav",
+        ]
+        .iter()
+        .map(PathBuf::from)
+        .collect();
         assert_eq!(
             assign_call_ids(&files),
-            ["call", "call-2", "callgauge-batch-2", "звонок 1", "call.wav"]
+            [
+                "call",
+                "call-2",
+                "callgauge-batch-2",
+                "звонок 1",
+                "call.wav"
+            ]
         );
     }
 
@@ -391,8 +476,14 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.json");
         write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names, ["x.json"]);
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"a\": 1\n}\n");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"a\": 1\n}\n"
+        );
     }
 }

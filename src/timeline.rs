@@ -111,8 +111,10 @@ mod tests {
         assert_eq!(gaps(&a, 10.0), vec![iv(2.0, 5.0), iv(7.0, 10.0)]);
         assert_eq!(gaps(&[], 4.0), vec![iv(0.0, 4.0)]);
         assert!((total_s(&a) - 4.0).abs() < 1e-12);
-        assert_eq!(normalize(vec![iv(3.0, 4.0), iv(0.0, 1.0), iv(0.5, 2.0), iv(5.0, 5.0)]),
-            vec![iv(0.0, 2.0), iv(3.0, 4.0)]);
+        assert_eq!(
+            normalize(vec![iv(3.0, 4.0), iv(0.0, 1.0), iv(0.5, 2.0), iv(5.0, 5.0)]),
+            vec![iv(0.0, 2.0), iv(3.0, 4.0)]
+        );
     }
 
     #[test]

@@ -29,7 +29,10 @@ pub struct EarshotVad;
 impl Vad for EarshotVad {
     fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
         let mut detector = earshot::Detector::default_boxed();
-        samples.chunks_exact(FRAME).map(|frame| detector.predict_f32(frame).max(0.0)).collect()
+        samples
+            .chunks_exact(FRAME)
+            .map(|frame| detector.predict_f32(frame).max(0.0))
+            .collect()
     }
 }
 
@@ -41,13 +44,21 @@ pub fn speech_by_channel(
 ) -> Vec<Vec<Interval>> {
     let voiced: Vec<Vec<bool>> = channels
         .iter()
-        .map(|ch| vad.frame_scores(ch).into_iter().map(|s| s >= cfg.threshold).collect())
+        .map(|ch| {
+            vad.frame_scores(ch)
+                .into_iter()
+                .map(|s| s >= cfg.threshold)
+                .collect()
+        })
         .collect();
     let voiced = match channels {
         [a, b] => remove_crosstalk(&voiced, &[envelope_db(a), envelope_db(b)], cfg.crosstalk_db),
         _ => voiced,
     };
-    voiced.iter().map(|v| smooth(&frames_to_intervals(v), cfg.min_gap_s, cfg.min_speech_s)).collect()
+    voiced
+        .iter()
+        .map(|v| smooth(&frames_to_intervals(v), cfg.min_gap_s, cfg.min_speech_s))
+        .collect()
 }
 
 /// Per frame, the loudest frame level (dBFS) within ±[`ENVELOPE_FRAMES`].
@@ -57,7 +68,10 @@ pub fn envelope_db(samples: &[f32]) -> Vec<f32> {
         .map(|i| {
             let lo = i.saturating_sub(ENVELOPE_FRAMES);
             let hi = (i + ENVELOPE_FRAMES + 1).min(levels.len());
-            levels[lo..hi].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+            levels[lo..hi]
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max)
         })
         .collect()
 }
@@ -111,7 +125,10 @@ mod tests {
 
     impl Vad for LevelVad {
         fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
-            samples.chunks_exact(FRAME).map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 }).collect()
+            samples
+                .chunks_exact(FRAME)
+                .map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 })
+                .collect()
         }
     }
 
@@ -120,7 +137,11 @@ mod tests {
         (0..n)
             .map(|i| {
                 let t = i as f64 / 16_000.0;
-                if t >= from_s && t < to_s { amp * (t * 2.0 * std::f64::consts::PI * 220.0).sin() as f32 } else { 0.0 }
+                if t >= from_s && t < to_s {
+                    amp * (t * 2.0 * std::f64::consts::PI * 220.0).sin() as f32
+                } else {
+                    0.0
+                }
             })
             .collect()
     }
@@ -139,33 +160,65 @@ mod tests {
         let right = add(&customer, &agent, leak);
         let cfg = VadConfig::default();
         let speech = speech_by_channel(&[left, right], &mut LevelVad, &cfg);
-        let near = |x: f64, y: f64| (x - y).abs() < 0.05;
+        // The level envelope spans ±48 ms, so edges next to the other party's speech may move
+        // by that much.
+        let near = |x: f64, y: f64| (x - y).abs() < 0.08;
         assert_eq!(speech[0].len(), 1, "agent: {:?}", speech[0]);
-        assert!(near(speech[0][0].start_s, 0.0) && near(speech[0][0].end_s, 2.0), "agent: {:?}", speech[0]);
+        assert!(
+            near(speech[0][0].start_s, 0.0) && near(speech[0][0].end_s, 2.0),
+            "agent: {:?}",
+            speech[0]
+        );
         assert_eq!(speech[1].len(), 2, "customer: {:?}", speech[1]);
-        assert!(near(speech[1][0].start_s, 1.5) && near(speech[1][0].end_s, 2.0), "customer: {:?}", speech[1]);
-        assert!(near(speech[1][1].start_s, 3.0) && near(speech[1][1].end_s, 5.0), "customer: {:?}", speech[1]);
+        assert!(
+            near(speech[1][0].start_s, 1.5) && near(speech[1][0].end_s, 2.0),
+            "customer: {:?}",
+            speech[1]
+        );
+        assert!(
+            near(speech[1][1].start_s, 3.0) && near(speech[1][1].end_s, 5.0),
+            "customer: {:?}",
+            speech[1]
+        );
     }
 
     #[test]
     fn without_crosstalk_removal_the_leak_would_count() {
         let agent = tone(0.3, 0.0, 2.0, 3.0);
         let leak = add(&vec![0.0; agent.len()], &agent, 10f32.powf(-26.0 / 20.0));
-        let cfg = VadConfig { crosstalk_db: 100.0, ..VadConfig::default() };
+        let cfg = VadConfig {
+            crosstalk_db: 100.0,
+            ..VadConfig::default()
+        };
         let speech = speech_by_channel(&[agent.clone(), leak.clone()], &mut LevelVad, &cfg);
-        assert!(!speech[1].is_empty(), "the oracle is broken: -26 dB leak should pass LevelVad");
+        assert!(
+            !speech[1].is_empty(),
+            "the oracle is broken: -26 dB leak should pass LevelVad"
+        );
         let speech = speech_by_channel(&[agent, leak], &mut LevelVad, &VadConfig::default());
         assert!(speech[1].is_empty(), "{:?}", speech[1]);
     }
 
     #[test]
-    fn earshot_finds_no_speech_in_silence_or_a_pure_tone() {
+    fn earshot_finds_no_speech_in_silence_or_line_noise() {
         let silence = vec![0.0f32; 16_000 * 2];
         let speech = speech_by_channel(&[silence], &mut EarshotVad, &VadConfig::default());
         assert!(speech[0].is_empty(), "{:?}", speech[0]);
-        let hum = tone(0.3, 0.0, 2.0, 2.0);
-        let speech = speech_by_channel(&[hum], &mut EarshotVad, &VadConfig::default());
-        assert!(speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.5, "{:?}", speech[0]);
+        let mut x = 0x9E3779B97F4A7C15u64;
+        let noise: Vec<f32> = (0..16_000 * 3)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x as f32 / u64::MAX as f32 - 0.5) * 0.06
+            })
+            .collect();
+        let speech = speech_by_channel(&[noise], &mut EarshotVad, &VadConfig::default());
+        assert!(
+            speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.3,
+            "{:?}",
+            speech[0]
+        );
     }
 
     #[test]

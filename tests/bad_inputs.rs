@@ -1,0 +1,175 @@
+//! Bad recordings: each gets an error record naming the file, the stage and the cause; the
+//! batch goes on, the good files are done, and the exit code is 1.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failure report
+
+mod common;
+
+use common::*;
+use std::path::Path;
+
+fn wav_header(channels: u16, rate: u32, data_bytes: u32) -> Vec<u8> {
+    let mut h = Vec::new();
+    h.extend_from_slice(b"RIFF");
+    h.extend_from_slice(&(36 + data_bytes).to_le_bytes());
+    h.extend_from_slice(b"WAVEfmt ");
+    h.extend_from_slice(&16u32.to_le_bytes());
+    h.extend_from_slice(&1u16.to_le_bytes());
+    h.extend_from_slice(&channels.to_le_bytes());
+    h.extend_from_slice(&rate.to_le_bytes());
+    h.extend_from_slice(&(rate * 2 * u32::from(channels)).to_le_bytes());
+    h.extend_from_slice(&(2 * channels).to_le_bytes());
+    h.extend_from_slice(&16u16.to_le_bytes());
+    h.extend_from_slice(b"data");
+    h.extend_from_slice(&data_bytes.to_le_bytes());
+    h
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) {
+    std::fs::write(dir.join(name), bytes).unwrap();
+}
+
+/// (file name, expected stage, words the message must contain)
+const BAD: &[(&str, &str, &str)] = &[
+    ("empty.wav", "decode", "empty"),
+    (
+        "truncated_header.wav",
+        "decode",
+        "not a recognised audio container",
+    ),
+    (
+        "random_bytes.wav",
+        "decode",
+        "not a recognised audio container",
+    ),
+    ("notes.mp3", "decode", "not a recognised audio container"),
+    ("gsm610.wav", "decode", "unsupported codec GSM 6.10"),
+    ("zero_samples.wav", "decode", "no audio samples"),
+    ("six_channels.wav", "decode", "6 channels"),
+];
+
+#[test]
+fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    write(&inputs, "empty.wav", b"");
+    write(
+        &inputs,
+        "truncated_header.wav",
+        &wav_header(2, 8000, 16000)[..20],
+    );
+    let mut noise = 0x2545F4914F6CDD1Du64;
+    let random: Vec<u8> = (0..50_000)
+        .map(|_| {
+            noise ^= noise << 13;
+            noise ^= noise >> 7;
+            noise ^= noise << 17;
+            noise as u8
+        })
+        .collect();
+    write(&inputs, "random_bytes.wav", &random);
+    write(
+        &inputs,
+        "notes.mp3",
+        "Call notes: customer wants a callback on Monday.\n"
+            .repeat(50)
+            .as_bytes(),
+    );
+    std::fs::copy(
+        root().join("tests/data/gsm610.wav"),
+        inputs.join("gsm610.wav"),
+    )
+    .unwrap();
+    write(&inputs, "zero_samples.wav", &wav_header(1, 8000, 0));
+    let mut six = wav_header(6, 8000, 8000 * 12);
+    six.resize(six.len() + 8000 * 12, 0);
+    write(&inputs, "six_channels.wav", &six);
+    // A good file with a name full of spaces, quotes and Cyrillic.
+    let odd = "agent's \"best\" звонок №1.wav";
+    std::fs::copy(
+        root().join("fixtures/en_ulaw8k_crosstalk.wav"),
+        inputs.join(odd),
+    )
+    .unwrap();
+
+    let out = dir.path().join("out");
+    let run = analyze(&[&inputs], &out, &["--language", "en"]);
+    assert_eq!(
+        run.code, 1,
+        "some files failed, so the exit code is 1: {}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+
+    for (name, stage, cause) in BAD {
+        let stem = Path::new(name).file_stem().unwrap().to_str().unwrap();
+        let doc = read_json(&out.join(format!("{stem}.json")));
+        assert_schema_valid(&doc);
+        assert_eq!(doc["status"], "error", "{name}");
+        assert_eq!(doc["error"]["stage"], *stage, "{name}: {}", doc["error"]);
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(name),
+            "{name}: message does not name the file: {message}"
+        );
+        assert!(
+            message.contains(&format!(": {stage}: ")),
+            "{name}: message does not name the stage: {message}"
+        );
+        assert!(
+            message.contains(cause),
+            "{name}: message does not give the cause {cause:?}: {message}"
+        );
+        assert!(
+            run.stderr.contains(message),
+            "{name}: not reported on stderr"
+        );
+    }
+
+    let good = read_json(&out.join("agent's \"best\" звонок №1.json"));
+    assert_schema_valid(&good);
+    assert_eq!(good["status"], "ok", "{}", good["error"]);
+    assert!(good["source"]["path"].as_str().unwrap().ends_with(odd));
+    assert!(
+        transcript(&good).contains("convenient time"),
+        "{}",
+        transcript(&good)
+    );
+
+    let summary = read_json(&out.join("callgauge-batch.json"));
+    assert_eq!(
+        (summary["ok"].as_u64(), summary["failed"].as_u64()),
+        (Some(1), Some(BAD.len() as u64))
+    );
+}
+
+#[test]
+fn missing_model_is_fatal_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+        .args(["analyze", "--out"])
+        .arg(dir.path())
+        .arg("--model")
+        .arg(dir.path().join("nope.bin"))
+        .arg(root().join("tests/data/gsm610.wav"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("nope.bin") && stderr.contains("models/provision.py"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+        .args(["analyze", "--out", "/tmp/x", "--language", "klingon"])
+        .arg(root().join("tests/data/gsm610.wav"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("klingon"));
+}

@@ -1,0 +1,95 @@
+//! Shared helpers for the integration tests: they run the real binary with the real model.
+#![allow(dead_code)] // each test file uses a different part
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The real Whisper base model; the tests do not run without it.
+pub fn model() -> PathBuf {
+    let path = root().join("models/ggml-base.bin");
+    assert!(
+        path.is_file(),
+        "{} is missing: run `python3 models/provision.py` first (the integration tests use the real model)",
+        path.display()
+    );
+    path
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stderr: String,
+}
+
+/// Runs `callgauge analyze <inputs> --out <out> <extra>` with the real model.
+pub fn analyze(inputs: &[&Path], out: &Path, extra: &[&str]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_callgauge"))
+        .arg("analyze")
+        .args(inputs)
+        .arg("--out")
+        .arg(out)
+        .arg("--model")
+        .arg(model())
+        .args(extra)
+        .output()
+        .expect("the callgauge binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stderr,
+    }
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Asserts a call report is valid against the published JSON Schema.
+pub fn assert_schema_valid(doc: &Value) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema = read_json(&root().join("schema/call.v1.schema.json"));
+        jsonschema::validator_for(&schema).expect("the schema compiles")
+    });
+    let errors: Vec<String> = validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} violates the schema: {errors:#?}",
+        doc["call_id"]
+    );
+}
+
+/// The transcript of a report as one lowercase string without punctuation.
+pub fn transcript(doc: &Value) -> String {
+    let text: Vec<&str> = doc["segments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    normalize(&text.join(" "))
+}
+
+pub fn normalize(text: &str) -> String {
+    let cleaned: String = text
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
