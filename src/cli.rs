@@ -1,7 +1,7 @@
 //! Command-line interface: clap definitions and their conversion into a [`Config`].
 
 use callgauge::config::{
-    AgentChannel, AsrConfig, Config, Language, Limits, VadConfig, split_cores,
+    AgentChannel, AsrConfig, Config, Language, Limits, TurnConfig, VadConfig, split_cores,
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -50,12 +50,7 @@ pub struct AnalyzeArgs {
     pub language: String,
 
     /// Candidates for `--language auto` (free detection mistakes robotic Russian for Lithuanian).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "ru,en",
-        value_name = "CODES"
-    )]
+    #[arg(long, value_delimiter = ',', default_value = "ru,en", value_name = "CODES")]
     pub languages: Vec<String>,
 
     /// Which stereo channel carries the agent; the other carries the customer.
@@ -77,6 +72,26 @@ pub struct AnalyzeArgs {
     /// The 60/40 rule: the agent passes if their share of speech is at most this.
     #[arg(long, default_value_t = 0.40, value_name = "SHARE")]
     pub max_agent_share: f64,
+
+    /// A speaker's own silences shorter than this do not end their turn.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub turn_bridge_s: f64,
+
+    /// Utterances shorter than this inside the other speaker's turn are backchannels.
+    #[arg(long, default_value_t = 1.0, value_name = "SECONDS")]
+    pub backchannel_max_s: f64,
+
+    /// Overlap shorter than this at a turn start is a hand-over, not an interruption.
+    #[arg(long, default_value_t = 0.2, value_name = "SECONDS")]
+    pub interruption_min_overlap_s: f64,
+
+    /// Silences inside a turn at least this long are pauses.
+    #[arg(long, default_value_t = 0.3, value_name = "SECONDS")]
+    pub pause_min_s: f64,
+
+    /// Silences of nobody speaking at least this long are dead air.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub dead_air_min_s: f64,
 
     /// Calls longer than this are refused (protects the batch from runaway files).
     #[arg(long, default_value_t = 14_400.0, value_name = "SECONDS")]
@@ -106,9 +121,22 @@ impl AnalyzeArgs {
             return Err("--jobs, --threads and --beam-size must be at least 1".into());
         }
         if self.max_duration_s.is_nan() || self.max_duration_s <= 0.0 {
+            return Err(format!("--max-duration-s {} must be positive", self.max_duration_s));
+        }
+        let thresholds = [
+            ("--turn-bridge-s", self.turn_bridge_s),
+            ("--backchannel-max-s", self.backchannel_max_s),
+            ("--interruption-min-overlap-s", self.interruption_min_overlap_s),
+            ("--pause-min-s", self.pause_min_s),
+            ("--dead-air-min-s", self.dead_air_min_s),
+        ];
+        if let Some((flag, v)) = thresholds.iter().find(|(_, v)| !(v.is_finite() && *v >= 0.0)) {
+            return Err(format!("{flag} {v} must be a non-negative number of seconds"));
+        }
+        if self.pause_min_s >= self.turn_bridge_s {
             return Err(format!(
-                "--max-duration-s {} must be positive",
-                self.max_duration_s
+                "--pause-min-s {} must be below --turn-bridge-s {} (a longer silence ends the turn)",
+                self.pause_min_s, self.turn_bridge_s
             ));
         }
         let language = parse_language(&self.language, &self.languages)?;
@@ -123,12 +151,14 @@ impl AnalyzeArgs {
             },
             jobs,
             max_agent_share: self.max_agent_share,
-            asr: AsrConfig {
-                model_path: self.model,
-                language,
-                threads,
-                beam_size: self.beam_size,
+            turns: TurnConfig {
+                turn_bridge_s: self.turn_bridge_s,
+                backchannel_max_s: self.backchannel_max_s,
+                interruption_min_overlap_s: self.interruption_min_overlap_s,
+                pause_min_s: self.pause_min_s,
+                dead_air_min_s: self.dead_air_min_s,
             },
+            asr: AsrConfig { model_path: self.model, language, threads, beam_size: self.beam_size },
             vad: VadConfig::default(),
             limits: Limits {
                 max_duration_s: self.max_duration_s,
@@ -140,17 +170,12 @@ impl AnalyzeArgs {
 
 fn parse_language(language: &str, candidates: &[String]) -> Result<Language, String> {
     let check = |code: &str| {
-        whisper_rs::get_lang_id(code)
-            .map(|_| code.to_string())
-            .ok_or_else(|| {
-                format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)")
-            })
+        whisper_rs::get_lang_id(code).map(|_| code.to_string()).ok_or_else(|| {
+            format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)")
+        })
     };
     if language == "auto" {
-        let list = candidates
-            .iter()
-            .map(|c| check(c.trim()))
-            .collect::<Result<Vec<_>, _>>()?;
+        let list = candidates.iter().map(|c| check(c.trim())).collect::<Result<Vec<_>, _>>()?;
         if list.is_empty() {
             return Err("--languages must name at least one language".into());
         }

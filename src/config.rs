@@ -3,6 +3,7 @@
 //! Takes: values already parsed by the CLI (or built by a test). Gives: one [`Config`] that every
 //! stage reads its own part of. Must not: parse flags or touch the file system.
 
+pub use crate::metrics::TurnConfig;
 use std::path::PathBuf;
 
 /// Which stereo channel carries the agent; the other one carries the customer.
@@ -47,12 +48,7 @@ pub struct VadConfig {
 
 impl Default for VadConfig {
     fn default() -> Self {
-        VadConfig {
-            threshold: 0.5,
-            crosstalk_db: 15.0,
-            min_gap_s: 0.25,
-            min_speech_s: 0.12,
-        }
+        VadConfig { threshold: 0.5, crosstalk_db: 15.0, min_gap_s: 0.25, min_speech_s: 0.12 }
     }
 }
 
@@ -76,10 +72,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_duration_s: 4.0 * 3600.0,
-            max_file_bytes: 2 << 30,
-        }
+        Limits { max_duration_s: 4.0 * 3600.0, max_file_bytes: 2 << 30 }
     }
 }
 
@@ -93,15 +86,16 @@ pub struct Config {
     pub jobs: usize,
     /// The 60/40 rule: the agent's share of speech must not exceed this.
     pub max_agent_share: f64,
+    /// Thresholds of the turn-taking metrics.
+    pub turns: TurnConfig,
     pub asr: AsrConfig,
     pub vad: VadConfig,
     pub limits: Limits,
 }
 
 /// File extensions picked up when a folder is given as input.
-pub const AUDIO_EXTENSIONS: &[&str] = &[
-    "wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf",
-];
+pub const AUDIO_EXTENSIONS: &[&str] =
+    &["wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf"];
 
 /// Splits `cores` between parallel files and whisper threads so that `jobs × threads ≤ cores`.
 ///
@@ -134,10 +128,7 @@ mod tests {
         for cores in 1..=8 {
             for files in 0..=5 {
                 let (j, t) = split_cores(cores, files, None, None);
-                assert!(
-                    j * t <= cores.max(1),
-                    "cores {cores} files {files}: {j}x{t}"
-                );
+                assert!(j * t <= cores.max(1), "cores {cores} files {files}: {j}x{t}");
                 assert!(j >= 1 && t >= 1);
             }
         }

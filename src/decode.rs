@@ -56,10 +56,7 @@ pub fn decode_file(path: &Path, limits: &Limits) -> Result<DecodedAudio, DecodeE
         return Err(DecodeError::Empty);
     }
     if size_bytes > limits.max_file_bytes {
-        return Err(DecodeError::TooLarge {
-            size_bytes,
-            limit_bytes: limits.max_file_bytes,
-        });
+        return Err(DecodeError::TooLarge { size_bytes, limit_bytes: limits.max_file_bytes });
     }
     if let Some(codec) = unsupported_wav_codec(path)? {
         return Err(DecodeError::UnsupportedCodec(codec));
@@ -70,12 +67,7 @@ pub fn decode_file(path: &Path, limits: &Limits) -> Result<DecodedAudio, DecodeE
     }
     let mss = MediaSourceStream::new(Box::new(File::open(path)?), Default::default());
     let format = symphonia::default::get_probe()
-        .probe(
-            &hint,
-            mss,
-            FormatOptions::default(),
-            MetadataOptions::default(),
-        )
+        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
             SymError::IoError(io) => DecodeError::UnknownFormat(format!("read failed: {io}")),
             other => DecodeError::UnknownFormat(other.to_string()),
@@ -87,9 +79,7 @@ fn decode_stream(
     mut format: Box<dyn FormatReader + '_>,
     limits: &Limits,
 ) -> Result<DecodedAudio, DecodeError> {
-    let track = format
-        .default_track(TrackType::Audio)
-        .ok_or(DecodeError::NoAudioTrack)?;
+    let track = format.default_track(TrackType::Audio).ok_or(DecodeError::NoAudioTrack)?;
     let track_id = track.id;
     let params = track
         .codec_params
@@ -101,9 +91,7 @@ fn decode_stream(
         .get_audio_decoder(params.codec)
         .map(|d| d.codec.info.short_name.to_string())
         .ok_or_else(|| DecodeError::UnsupportedCodec(format!("id {}", params.codec)))?;
-    let rate = params
-        .sample_rate
-        .ok_or(DecodeError::MissingParameter("sample rate"))?;
+    let rate = params.sample_rate.ok_or(DecodeError::MissingParameter("sample rate"))?;
     check_rate(rate)?;
     if let Some(channels) = &params.channels {
         check_channels(channels.count())?;
@@ -120,13 +108,7 @@ fn decode_stream(
         codec: codec_name,
         skipped_packets: 0,
     };
-    read_packets(
-        format.as_mut(),
-        decoder.as_mut(),
-        track_id,
-        limits,
-        &mut audio,
-    )?;
+    read_packets(format.as_mut(), decoder.as_mut(), track_id, limits, &mut audio)?;
     if audio.frames() == 0 {
         return Err(DecodeError::NoSamples);
     }
@@ -151,10 +133,7 @@ fn read_packets(
             }
             Err(e) => {
                 let frames = audio.frames() as u64;
-                return Err(DecodeError::Corrupt {
-                    frames,
-                    cause: e.to_string(),
-                });
+                return Err(DecodeError::Corrupt { frames, cause: e.to_string() });
             }
         };
         if packet.track_id != track_id {
@@ -168,22 +147,14 @@ fn read_packets(
             }
             Err(e) => {
                 let frames = audio.frames() as u64;
-                return Err(DecodeError::Corrupt {
-                    frames,
-                    cause: e.to_string(),
-                });
+                return Err(DecodeError::Corrupt { frames, cause: e.to_string() });
             }
         };
         let spec_rate = buf.spec().rate();
         if spec_rate != audio.sample_rate_hz {
-            let cause = format!(
-                "sample rate changed from {} to {spec_rate} Hz",
-                audio.sample_rate_hz
-            );
-            return Err(DecodeError::Corrupt {
-                frames: audio.frames() as u64,
-                cause,
-            });
+            let cause =
+                format!("sample rate changed from {} to {spec_rate} Hz", audio.sample_rate_hz);
+            return Err(DecodeError::Corrupt { frames: audio.frames() as u64, cause });
         }
         check_channels(buf.num_planes())?;
         buf.copy_to_vecs_planar::<f32>(&mut planar);
@@ -197,47 +168,27 @@ fn append_planes(channels: &mut Vec<Vec<f32>>, planar: &[Vec<f32>]) -> Result<()
         channels.resize(planar.len(), Vec::new());
     }
     if channels.len() != planar.len() {
-        let cause = format!(
-            "channel count changed from {} to {}",
-            channels.len(),
-            planar.len()
-        );
+        let cause = format!("channel count changed from {} to {}", channels.len(), planar.len());
         let frames = channels.first().map_or(0, Vec::len) as u64;
         return Err(DecodeError::Corrupt { frames, cause });
     }
     for (dst, src) in channels.iter_mut().zip(planar) {
-        dst.extend(src.iter().map(|s| {
-            if s.is_finite() {
-                s.clamp(-1.0, 1.0)
-            } else {
-                0.0
-            }
-        }));
+        dst.extend(src.iter().map(|s| if s.is_finite() { s.clamp(-1.0, 1.0) } else { 0.0 }));
     }
     Ok(())
 }
 
 fn check_rate(rate: u32) -> Result<(), DecodeError> {
-    if (8000..=48000).contains(&rate) {
-        Ok(())
-    } else {
-        Err(DecodeError::SampleRate(rate))
-    }
+    if (8000..=48000).contains(&rate) { Ok(()) } else { Err(DecodeError::SampleRate(rate)) }
 }
 
 fn check_channels(count: usize) -> Result<(), DecodeError> {
-    if (1..=2).contains(&count) {
-        Ok(())
-    } else {
-        Err(DecodeError::Channels(count))
-    }
+    if (1..=2).contains(&count) { Ok(()) } else { Err(DecodeError::Channels(count)) }
 }
 
 fn check_duration(frames: u64, rate: u32, limits: &Limits) -> Result<(), DecodeError> {
     if frames as f64 / f64::from(rate) > limits.max_duration_s {
-        Err(DecodeError::TooLong {
-            limit_s: limits.max_duration_s,
-        })
+        Err(DecodeError::TooLong { limit_s: limits.max_duration_s })
     } else {
         Ok(())
     }
@@ -318,10 +269,7 @@ mod tests {
 
     #[test]
     fn limits_are_checked() {
-        let limits = Limits {
-            max_duration_s: 10.0,
-            max_file_bytes: 1,
-        };
+        let limits = Limits { max_duration_s: 10.0, max_file_bytes: 1 };
         assert!(check_duration(16_000 * 10, 16_000, &limits).is_ok());
         assert!(check_duration(16_000 * 10 + 1, 16_000, &limits).is_err());
         assert!(

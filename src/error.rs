@@ -46,10 +46,7 @@ pub struct CallError {
 
 impl CallError {
     pub fn new(stage: Stage, cause: impl fmt::Display) -> Self {
-        CallError {
-            stage,
-            cause: cause.to_string(),
-        }
+        CallError { stage, cause: cause.to_string() }
     }
 }
 

@@ -37,11 +37,7 @@ fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
                 summary.audio_s_per_wall_s,
                 cfg.out_dir.display()
             );
-            if summary.failed == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fatal(&anyhow::Error::new(e)),
     }

@@ -10,7 +10,7 @@
 use crate::config::{AUDIO_EXTENSIONS, AgentChannel, Config, Language};
 use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, FatalError, Stage};
-use crate::metrics;
+use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
 use crate::report::{
     BatchEntry, BatchSummary, CallReport, Mode, ModelInfo, SCHEMA_VERSION, SegmentOut, Source,
     Status, Timings, WordOut, ms,
@@ -53,10 +53,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         // Hidden files and folders (caches, editor files) are skipped, as ripgrep does.
-        if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        {
+        if path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             continue;
         }
         if path.is_dir() {
@@ -82,14 +79,9 @@ pub fn assign_call_ids(files: &[PathBuf]) -> Vec<String> {
     files
         .iter()
         .map(|path| {
-            let stem = path
-                .file_stem()
-                .map_or("call".into(), |s| s.to_string_lossy().into_owned());
-            let stem = if stem.is_empty() || stem.starts_with('.') {
-                format!("call{stem}")
-            } else {
-                stem
-            };
+            let stem = path.file_stem().map_or("call".into(), |s| s.to_string_lossy().into_owned());
+            let stem =
+                if stem.is_empty() || stem.starts_with('.') { format!("call{stem}") } else { stem };
             let mut id = stem.clone();
             let mut n = 1;
             while !seen.insert(id.clone()) {
@@ -111,10 +103,7 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
         cause: e.to_string(),
     })?;
     let model = WhisperModel::load(&cfg.asr.model_path)?;
-    let info = ModelInfo {
-        name: model.name.clone(),
-        sha256: model.sha256.clone(),
-    };
+    let info = ModelInfo { name: model.name.clone(), sha256: model.sha256.clone() };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(cfg.jobs.max(1))
         .build()
@@ -162,11 +151,7 @@ fn with_worker(
 fn describe(e: &BatchEntry) -> String {
     match &e.error {
         Some(err) => err.message.clone(),
-        None => format!(
-            "{}: ok ({:.1} s of audio)",
-            e.path,
-            e.duration_s.unwrap_or(0.0)
-        ),
+        None => format!("{}: ok ({:.1} s of audio)", e.path, e.duration_s.unwrap_or(0.0)),
     }
 }
 
@@ -202,11 +187,7 @@ fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary 
         threads_per_job: cfg.asr.threads,
         audio_s: ms(audio_s),
         wall_s: ms(wall_s),
-        audio_s_per_wall_s: if wall_s > 0.0 {
-            ms(audio_s / wall_s)
-        } else {
-            0.0
-        },
+        audio_s_per_wall_s: if wall_s > 0.0 { ms(audio_s / wall_s) } else { 0.0 },
         calls,
     }
 }
@@ -215,9 +196,7 @@ fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary 
 /// batch never leaves a half-written document.
 pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut bytes = serde_json::to_vec_pretty(value).map_err(std::io::Error::other)?;
     bytes.push(b'\n');
@@ -232,8 +211,10 @@ struct Analysis {
     duration_s: f64,
     mode: Mode,
     language: String,
-    speech: Vec<Vec<Interval>>,
     segments: Vec<SegmentOut>,
+    speakers: metrics::Speakers,
+    conversation: metrics::Conversation,
+    rule: metrics::Rule6040,
 }
 
 /// Runs one call through every stage; any failure becomes an error record.
@@ -245,10 +226,7 @@ fn analyze(
     cfg: &Config,
 ) -> CallReport {
     let started = Instant::now();
-    let mut source = Source {
-        path: path.display().to_string(),
-        ..Source::default()
-    };
+    let mut source = Source { path: path.display().to_string(), ..Source::default() };
     let mut timings = Timings::default();
     let result = (|| {
         source.sha256 = Some(file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))?);
@@ -264,7 +242,7 @@ fn analyze(
     timings.total = started.elapsed().as_secs_f64();
     let timings = round_timings(timings);
     match result {
-        Ok(a) => build_report(call_id, source, model.clone(), a, timings, cfg),
+        Ok(a) => build_report(call_id, source, model.clone(), a, timings),
         Err(e) => CallReport {
             timings_s: timings,
             ..CallReport::failed(call_id.into(), source, model.clone(), &e)
@@ -303,29 +281,46 @@ fn measure(
     let language = choose_language(&channels, &speech, roles, worker, &cfg.asr.language)?;
     let mut segments = Vec::new();
     for (c, audio) in channels.iter().enumerate() {
-        let found = worker
-            .transcribe(audio, &speech[c], &language)
-            .map_err(|e| {
-                CallError::new(
-                    Stage::Transcribe,
-                    format!("{} channel: {e}", channel_name(mode, c)),
-                )
-            })?;
+        let found = worker.transcribe(audio, &speech[c], &language).map_err(|e| {
+            CallError::new(Stage::Transcribe, format!("{} channel: {e}", channel_name(mode, c)))
+        })?;
         segments.extend(found.into_iter().map(|s| segment_out(s, roles[c])));
     }
-    segments.sort_by(|a, b| {
-        a.start_s
-            .total_cmp(&b.start_s)
-            .then(a.speaker.cmp(b.speaker))
-    });
+    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(b.speaker)));
     timings.transcribe = t.elapsed().as_secs_f64();
-    Ok(Analysis {
-        duration_s,
-        mode,
-        language,
-        speech,
-        segments,
-    })
+    let t = Instant::now();
+    let (speakers, conversation, rule) =
+        call_metrics(mode, &channels, &speech, &segments, duration_s, cfg);
+    timings.metrics = t.elapsed().as_secs_f64();
+    Ok(Analysis { duration_s, mode, language, segments, speakers, conversation, rule })
+}
+
+fn call_metrics(
+    mode: Mode,
+    channels: &[Vec<f32>],
+    speech: &[Vec<Interval>],
+    segments: &[SegmentOut],
+    duration_s: f64,
+    cfg: &Config,
+) -> (metrics::Speakers, metrics::Conversation, metrics::Rule6040) {
+    if mode == Mode::Mono {
+        return metrics::mono(&speech[0], duration_s, cfg.max_agent_share, &cfg.turns);
+    }
+    let agent = cfg.agent_channel.agent_index();
+    let mut tracker = PitchTracker::default();
+    let mut input = |c: usize, role: &str| SpeakerInput {
+        speech: &speech[c],
+        said: segments
+            .iter()
+            .filter(|s| s.speaker == role)
+            .map(|s| (s.start_s, s.text.as_str()))
+            .collect(),
+        prosody: tracker.measure(&channels[c], &speech[c]),
+    };
+    let agent_in = input(agent, "agent");
+    let customer_in = input(1 - agent, "customer");
+    let names = if agent == 0 { ("left", "right") } else { ("right", "left") };
+    metrics::stereo(&agent_in, &customer_in, names, duration_s, cfg.max_agent_share, &cfg.turns)
 }
 
 /// A stereo file whose channels carry the same signal is a mono recording.
@@ -366,9 +361,7 @@ fn choose_language(
     let agent_first = |c: &usize| (roles[*c] != "agent", -(amount(*c) * 1000.0) as i64);
     let best = (0..channels.len()).min_by_key(agent_first).unwrap_or(0);
     let best = if amount(best) < 1.0 {
-        (0..channels.len())
-            .max_by(|a, b| amount(*a).total_cmp(&amount(*b)))
-            .unwrap_or(0)
+        (0..channels.len()).max_by(|a, b| amount(*a).total_cmp(&amount(*b))).unwrap_or(0)
     } else {
         best
     };
@@ -384,11 +377,7 @@ fn segment_out(s: Segment, speaker: &'static str) -> SegmentOut {
         words: s
             .words
             .into_iter()
-            .map(|w| WordOut {
-                text: w.text,
-                start_s: ms(w.start_s),
-                end_s: ms(w.end_s),
-            })
+            .map(|w| WordOut { text: w.text, start_s: ms(w.start_s), end_s: ms(w.end_s) })
             .collect(),
     }
 }
@@ -410,33 +399,14 @@ fn build_report(
     model: ModelInfo,
     a: Analysis,
     timings_s: Timings,
-    cfg: &Config,
 ) -> CallReport {
-    let (speakers, conversation, rule) = match a.mode {
-        Mode::Stereo => {
-            let agent = cfg.agent_channel.agent_index();
-            let names = if agent == 0 {
-                ("left", "right")
-            } else {
-                ("right", "left")
-            };
-            metrics::stereo(
-                &a.speech[agent],
-                &a.speech[1 - agent],
-                names,
-                a.duration_s,
-                cfg.max_agent_share,
-            )
-        }
-        Mode::Mono => metrics::mono(&a.speech[0], a.duration_s, cfg.max_agent_share),
-    };
     CallReport {
         duration_s: Some(ms(a.duration_s)),
         mode: Some(a.mode),
         language: Some(a.language),
-        speakers: Some(speakers),
-        conversation: Some(conversation),
-        rule_60_40: Some(rule),
+        speakers: Some(a.speakers),
+        conversation: Some(a.conversation),
+        rule_60_40: Some(a.rule),
         segments: a.segments,
         timings_s,
         ..CallReport::new(call_id.into(), source, model)
@@ -449,25 +419,14 @@ mod tests {
 
     #[test]
     fn call_ids_are_unique_and_reserve_the_batch_file() {
-        let files: Vec<PathBuf> = [
-            "a/call.wav",
-            "b/call.mp3",
-            "c/callgauge-batch.wav",
-            "d/звонок 1.wav",
-            "e/.wav",
-        ]
-        .iter()
-        .map(PathBuf::from)
-        .collect();
+        let files: Vec<PathBuf> =
+            ["a/call.wav", "b/call.mp3", "c/callgauge-batch.wav", "d/звонок 1.wav", "e/.wav"]
+                .iter()
+                .map(PathBuf::from)
+                .collect();
         assert_eq!(
             assign_call_ids(&files),
-            [
-                "call",
-                "call-2",
-                "callgauge-batch-2",
-                "звонок 1",
-                "call.wav"
-            ]
+            ["call", "call-2", "callgauge-batch-2", "звонок 1", "call.wav"]
         );
     }
 
@@ -476,14 +435,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.json");
         write_json_atomic(&path, &serde_json::json!({"a": 1})).unwrap();
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> =
+            std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["x.json"]);
-        assert_eq!(
-            std::fs::read_to_string(&path).unwrap(),
-            "{\n  \"a\": 1\n}\n"
-        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\n  \"a\": 1\n}\n");
     }
 }

@@ -125,15 +125,8 @@ impl CallReport {
     /// The record of a call that failed at some stage; what was learnt before it is kept.
     pub fn failed(call_id: String, source: Source, model: ModelInfo, err: &CallError) -> Self {
         let message = format!("{}: {err}", source.path);
-        let error = Some(ErrorInfo {
-            stage: err.stage,
-            message,
-        });
-        CallReport {
-            status: Status::Error,
-            error,
-            ..CallReport::new(call_id, source, model)
-        }
+        let error = Some(ErrorInfo { stage: err.stage, message });
+        CallReport { status: Status::Error, error, ..CallReport::new(call_id, source, model) }
     }
 }
 

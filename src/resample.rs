@@ -16,10 +16,7 @@ pub fn to_16k(channels: Vec<Vec<f32>>, rate_hz: u32) -> Result<Vec<Vec<f32>>, Re
     if rate_hz == TARGET_RATE_HZ {
         return Ok(channels);
     }
-    channels
-        .iter()
-        .map(|ch| resample_one(ch, rate_hz))
-        .collect()
+    channels.iter().map(|ch| resample_one(ch, rate_hz)).collect()
 }
 
 fn resample_one(input: &[f32], rate_hz: u32) -> Result<Vec<f32>, ResampleError> {
@@ -27,18 +24,11 @@ fn resample_one(input: &[f32], rate_hz: u32) -> Result<Vec<f32>, ResampleError> 
     if input.is_empty() {
         return Ok(Vec::new());
     }
-    let mut resampler = Fft::<f32>::new(
-        rate_hz as usize,
-        TARGET_RATE_HZ as usize,
-        1024,
-        1,
-        FixedSync::Input,
-    )
-    .map_err(|e| err(e.to_string()))?;
+    let mut resampler =
+        Fft::<f32>::new(rate_hz as usize, TARGET_RATE_HZ as usize, 1024, 1, FixedSync::Input)
+            .map_err(|e| err(e.to_string()))?;
     let adapter = SequentialSlice::new(input, 1, input.len()).map_err(|e| err(e.to_string()))?;
-    let out = resampler
-        .process_all(&adapter, input.len(), None)
-        .map_err(|e| err(e.to_string()))?;
+    let out = resampler.process_all(&adapter, input.len(), None).map_err(|e| err(e.to_string()))?;
     Ok(out.take_data())
 }
 
@@ -49,9 +39,7 @@ mod tests {
 
     fn sine(freq: f32, rate: u32, secs: f32) -> Vec<f32> {
         let n = (rate as f32 * secs) as usize;
-        (0..n)
-            .map(|i| 0.5 * (TAU * freq * i as f32 / rate as f32).sin())
-            .collect()
+        (0..n).map(|i| 0.5 * (TAU * freq * i as f32 / rate as f32).sin()).collect()
     }
 
     /// Matrix over rates x lengths: the output length and a tone's phase survive resampling.

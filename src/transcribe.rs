@@ -86,17 +86,9 @@ impl Window {
     /// previous one when it ends a word: Whisper places word edges early or late around silence.
     pub fn to_call_time(&self, t: f64, starts: bool) -> Option<(usize, f64)> {
         let last = self.pieces.len().checked_sub(1)?;
-        let idx = self
-            .pieces
-            .iter()
-            .position(|p| t < p.window_start_s + p.len_s)
-            .unwrap_or(last);
+        let idx = self.pieces.iter().position(|p| t < p.window_start_s + p.len_s).unwrap_or(last);
         let piece = &self.pieces[idx];
-        let idx = if t < piece.window_start_s && !starts && idx > 0 {
-            idx - 1
-        } else {
-            idx
-        };
+        let idx = if t < piece.window_start_s && !starts && idx > 0 { idx - 1 } else { idx };
         let piece = &self.pieces[idx];
         let offset = (t - piece.window_start_s).clamp(0.0, piece.len_s);
         Some((idx, piece.call_start_s + offset))
@@ -114,30 +106,19 @@ pub fn pack(audio: &[f32], speech: &[Interval]) -> Vec<Window> {
             .collect(),
     );
     let mut windows = Vec::new();
-    let mut current = Window {
-        samples: Vec::new(),
-        pieces: Vec::new(),
-    };
+    let mut current = Window { samples: Vec::new(), pieces: Vec::new() };
     for iv in split_long(&padded, MAX_WINDOW_S) {
         let used = current.samples.len() as f64 / RATE;
         if !current.pieces.is_empty() && used + GAP_S + iv.len_s() > MAX_WINDOW_S {
             windows.push(finish(std::mem::replace(
                 &mut current,
-                Window {
-                    samples: Vec::new(),
-                    pieces: Vec::new(),
-                },
+                Window { samples: Vec::new(), pieces: Vec::new() },
             )));
         }
         if !current.pieces.is_empty() {
-            current
-                .samples
-                .resize(current.samples.len() + (GAP_S * RATE) as usize, 0.0);
+            current.samples.resize(current.samples.len() + (GAP_S * RATE) as usize, 0.0);
         }
-        let (a, b) = (
-            (iv.start_s * RATE) as usize,
-            ((iv.end_s * RATE) as usize).min(audio.len()),
-        );
+        let (a, b) = ((iv.start_s * RATE) as usize, ((iv.end_s * RATE) as usize).min(audio.len()));
         current.pieces.push(Piece {
             window_start_s: current.samples.len() as f64 / RATE,
             call_start_s: a as f64 / RATE,
@@ -196,12 +177,7 @@ pub fn group_words(words: Vec<(usize, Word)>) -> Vec<Segment> {
         last_piece = Some(piece);
     }
     for seg in &mut segments {
-        seg.text = seg
-            .words
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" ");
+        seg.text = seg.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
     }
     segments
 }
@@ -220,38 +196,25 @@ impl WhisperModel {
         if !path.is_file() {
             return Err(FatalError::ModelMissing(shown));
         }
-        let load_err = |cause: String| FatalError::ModelLoad {
-            path: shown.clone(),
-            cause,
-        };
+        let load_err = |cause: String| FatalError::ModelLoad { path: shown.clone(), cause };
         let sha256 = file_sha256(path).map_err(|e| load_err(e.to_string()))?;
         whisper_rs::install_logging_hooks();
         let mut params = WhisperContextParameters::default();
         params.dtw_parameters.mode = dtw_mode(path).map_err(|e| load_err(e.to_string()))?;
         let ctx = WhisperContext::new_with_params(path, params)
             .map_err(|e| load_err(format!("{e} (is it a ggml Whisper file?)")))?;
-        let name = path
-            .file_name()
-            .map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
+        let name = path.file_name().map_or(shown.clone(), |n| n.to_string_lossy().into_owned());
         Ok(WhisperModel { ctx, name, sha256 })
     }
 
     /// A worker with its own decoding state.
     pub fn worker(&self, cfg: &AsrConfig) -> Result<WhisperWorker, TranscribeError> {
-        let state = self
-            .ctx
-            .create_state()
-            .map_err(|e| TranscribeError::Whisper {
-                channel: "-".into(),
-                cause: format!("cannot create a decoding state: {e}"),
-            })?;
+        let state = self.ctx.create_state().map_err(|e| TranscribeError::Whisper {
+            channel: "-".into(),
+            cause: format!("cannot create a decoding state: {e}"),
+        })?;
         let eot = self.ctx.token_eot();
-        Ok(WhisperWorker {
-            state,
-            eot,
-            threads: cfg.threads.max(1),
-            beam_size: cfg.beam_size,
-        })
+        Ok(WhisperWorker { state, eot, threads: cfg.threads.max(1), beam_size: cfg.beam_size })
     }
 }
 
@@ -261,12 +224,7 @@ fn dtw_mode(path: &Path) -> std::io::Result<DtwMode<'static>> {
     let mut header = [0u8; 44];
     std::fs::File::open(path)?.read_exact(&mut header)?;
     let field = |i: usize| {
-        i32::from_le_bytes([
-            header[4 * i],
-            header[4 * i + 1],
-            header[4 * i + 2],
-            header[4 * i + 3],
-        ])
+        i32::from_le_bytes([header[4 * i], header[4 * i + 1], header[4 * i + 2], header[4 * i + 3]])
     };
     let (n_vocab, n_text_layer, n_text_state) = (field(1), field(9), field(7));
     let multilingual = n_vocab >= 51865;
@@ -281,9 +239,7 @@ fn dtw_mode(path: &Path) -> std::io::Result<DtwMode<'static>> {
         (24, 1024, false) => DtwModelPreset::MediumEn,
         _ => return Ok(DtwMode::TopMost { n_top: 2 }),
     };
-    Ok(DtwMode::ModelPreset {
-        model_preset: preset,
-    })
+    Ok(DtwMode::ModelPreset { model_preset: preset })
 }
 
 /// sha256 of a file, streamed.
@@ -312,10 +268,7 @@ pub struct WhisperWorker {
 impl WhisperWorker {
     fn params<'a>(&self, language: &'a str) -> FullParams<'a, 'a> {
         let strategy = if self.beam_size > 1 {
-            SamplingStrategy::BeamSearch {
-                beam_size: self.beam_size as i32,
-                patience: -1.0,
-            }
+            SamplingStrategy::BeamSearch { beam_size: self.beam_size as i32, patience: -1.0 }
         } else {
             SamplingStrategy::Greedy { best_of: 1 }
         };
@@ -333,9 +286,7 @@ impl WhisperWorker {
     }
 
     fn window_words(&mut self, w: &Window, language: &str) -> Result<Vec<(usize, Word)>, String> {
-        self.state
-            .full(self.params(language), &w.samples)
-            .map_err(|e| e.to_string())?;
+        self.state.full(self.params(language), &w.samples).map_err(|e| e.to_string())?;
         let mut timed = Vec::new();
         for i in 0..self.state.full_n_segments() {
             let Some(seg) = self.state.get_segment(i) else {
@@ -356,21 +307,11 @@ impl WhisperWorker {
             .into_iter()
             .filter_map(|(text, t0, t1)| {
                 let (piece, start_s) = w.to_call_time(t0.max(0.0), true)?;
-                let end_s = w
-                    .to_call_time(t1, false)
-                    .filter(|(p, _)| *p == piece)
-                    .map_or_else(
-                        || w.pieces[piece].call_start_s + w.pieces[piece].len_s,
-                        |(_, t)| t,
-                    );
-                Some((
-                    piece,
-                    Word {
-                        text,
-                        start_s,
-                        end_s: end_s.max(start_s),
-                    },
-                ))
+                let end_s = w.to_call_time(t1, false).filter(|(p, _)| *p == piece).map_or_else(
+                    || w.pieces[piece].call_start_s + w.pieces[piece].len_s,
+                    |(_, t)| t,
+                );
+                Some((piece, Word { text, start_s, end_s: end_s.max(start_s) }))
             })
             .collect())
     }
@@ -392,12 +333,8 @@ fn tokens_to_words(tokens: &[TimedToken], seg_end_s: f64) -> Vec<(String, f64, f
             _ => words.push((tok.text.clone(), tok.t_s, tok.t_s)),
         }
     }
-    let starts: Vec<f64> = words
-        .iter()
-        .skip(1)
-        .map(|w| w.1)
-        .chain(std::iter::once(seg_end_s))
-        .collect();
+    let starts: Vec<f64> =
+        words.iter().skip(1).map(|w| w.1).chain(std::iter::once(seg_end_s)).collect();
     for (word, next) in words.iter_mut().zip(starts) {
         word.0 = word.0.trim().to_string();
         word.2 = next.max(word.1);
@@ -420,24 +357,15 @@ impl Transcriber for WhisperWorker {
         let Some(window) = pack(audio, speech).into_iter().next() else {
             return Ok(first.clone());
         };
-        self.state
-            .pcm_to_mel(&window.samples, self.threads)
-            .map_err(|e| err(e.to_string()))?;
-        let (_, probs) = self
-            .state
-            .lang_detect(0, self.threads)
-            .map_err(|e| err(e.to_string()))?;
+        self.state.pcm_to_mel(&window.samples, self.threads).map_err(|e| err(e.to_string()))?;
+        let (_, probs) = self.state.lang_detect(0, self.threads).map_err(|e| err(e.to_string()))?;
         let prob = |code: &String| {
             whisper_rs::get_lang_id(code)
                 .and_then(|id| probs.get(id as usize))
                 .copied()
                 .unwrap_or(-1.0)
         };
-        Ok(candidates
-            .iter()
-            .max_by(|a, b| prob(a).total_cmp(&prob(b)))
-            .unwrap_or(first)
-            .clone())
+        Ok(candidates.iter().max_by(|a, b| prob(a).total_cmp(&prob(b))).unwrap_or(first).clone())
     }
 
     fn transcribe(
@@ -449,12 +377,9 @@ impl Transcriber for WhisperWorker {
         let mut words = Vec::new();
         let mut piece_base = 0;
         for window in pack(audio, speech) {
-            let found =
-                self.window_words(&window, language)
-                    .map_err(|cause| TranscribeError::Whisper {
-                        channel: String::new(),
-                        cause,
-                    })?;
+            let found = self
+                .window_words(&window, language)
+                .map_err(|cause| TranscribeError::Whisper { channel: String::new(), cause })?;
             words.extend(found.into_iter().map(|(p, w)| (piece_base + p, w)));
             piece_base += window.pieces.len();
         }
@@ -467,37 +392,22 @@ mod tests {
     use super::*;
 
     fn word(text: &str, a: f64, b: f64) -> Word {
-        Word {
-            text: text.into(),
-            start_s: a,
-            end_s: b,
-        }
+        Word { text: text.into(), start_s: a, end_s: b }
     }
 
     #[test]
     fn packing_maps_window_time_back_to_call_time() {
         let audio: Vec<f32> = (0..16_000 * 100).map(|i| i as f32 / 1.6e6).collect();
-        let speech = vec![
-            Interval::new(10.0, 12.0),
-            Interval::new(50.0, 51.0),
-            Interval::new(90.0, 95.0),
-        ];
+        let speech =
+            vec![Interval::new(10.0, 12.0), Interval::new(50.0, 51.0), Interval::new(90.0, 95.0)];
         let windows = pack(&audio, &speech);
-        assert_eq!(
-            windows.len(),
-            1,
-            "{:?}",
-            windows.iter().map(|w| &w.pieces).collect::<Vec<_>>()
-        );
+        assert_eq!(windows.len(), 1, "{:?}", windows.iter().map(|w| &w.pieces).collect::<Vec<_>>());
         let w = &windows[0];
         assert_eq!(w.pieces.len(), 3);
         // The second piece starts after the first (2.3 s) and one gap.
         let second = w.pieces[1];
         assert!((second.call_start_s - 49.85).abs() < 1e-3, "{second:?}");
-        assert!(
-            (second.window_start_s - (2.3 + GAP_S)).abs() < 1e-3,
-            "{second:?}"
-        );
+        assert!((second.window_start_s - (2.3 + GAP_S)).abs() < 1e-3, "{second:?}");
         let (piece, t) = w.to_call_time(second.window_start_s + 0.5, true).unwrap();
         assert_eq!(piece, 1);
         assert!((t - 50.35).abs() < 1e-3, "{t}");
@@ -505,10 +415,7 @@ mod tests {
         let gap = second.window_start_s - 0.1;
         assert_eq!(w.to_call_time(gap, true), Some((1, second.call_start_s)));
         let first = w.pieces[0];
-        assert_eq!(
-            w.to_call_time(gap, false),
-            Some((0, first.call_start_s + first.len_s))
-        );
+        assert_eq!(w.to_call_time(gap, false), Some((0, first.call_start_s + first.len_s)));
         // The samples really are the call's audio at that time.
         let idx = ((second.window_start_s + 0.5) * RATE) as usize;
         assert!((w.samples[idx] - audio[(50.35 * RATE) as usize]).abs() < 1e-3);
@@ -522,11 +429,7 @@ mod tests {
         for w in &windows {
             assert!(w.samples.len() as f64 / RATE <= MAX_WINDOW_S + 1e-6);
         }
-        let covered: f64 = windows
-            .iter()
-            .flat_map(|w| &w.pieces)
-            .map(|p| p.len_s)
-            .sum();
+        let covered: f64 = windows.iter().flat_map(|w| &w.pieces).map(|p| p.len_s).sum();
         assert!((covered - 99.3).abs() < 0.01, "{covered}");
     }
 
@@ -540,26 +443,12 @@ mod tests {
 
     #[test]
     fn tokens_join_into_words_that_last_until_the_next() {
-        let tok = |text: &str, t_s: f64| TimedToken {
-            text: text.into(),
-            t_s,
-        };
+        let tok = |text: &str, t_s: f64| TimedToken { text: text.into(), t_s };
         let words = tokens_to_words(
-            &[
-                tok(" Hel", 1.0),
-                tok("lo,", 1.2),
-                tok(" world", 1.5),
-                tok(".", 1.9),
-            ],
+            &[tok(" Hel", 1.0), tok("lo,", 1.2), tok(" world", 1.5), tok(".", 1.9)],
             2.5,
         );
-        assert_eq!(
-            words,
-            [
-                ("Hello,".to_string(), 1.0, 1.5),
-                ("world.".to_string(), 1.5, 2.5)
-            ]
-        );
+        assert_eq!(words, [("Hello,".to_string(), 1.0, 1.5), ("world.".to_string(), 1.5, 2.5)]);
         assert!(tokens_to_words(&[], 1.0).is_empty());
     }
 

@@ -29,10 +29,7 @@ pub struct EarshotVad;
 impl Vad for EarshotVad {
     fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
         let mut detector = earshot::Detector::default_boxed();
-        samples
-            .chunks_exact(FRAME)
-            .map(|frame| detector.predict_f32(frame).max(0.0))
-            .collect()
+        samples.chunks_exact(FRAME).map(|frame| detector.predict_f32(frame).max(0.0)).collect()
     }
 }
 
@@ -44,21 +41,34 @@ pub fn speech_by_channel(
 ) -> Vec<Vec<Interval>> {
     let voiced: Vec<Vec<bool>> = channels
         .iter()
-        .map(|ch| {
-            vad.frame_scores(ch)
-                .into_iter()
-                .map(|s| s >= cfg.threshold)
-                .collect()
-        })
+        .map(|ch| vad.frame_scores(ch).into_iter().map(|s| s >= cfg.threshold).collect())
         .collect();
     let voiced = match channels {
         [a, b] => remove_crosstalk(&voiced, &[envelope_db(a), envelope_db(b)], cfg.crosstalk_db),
         _ => voiced,
     };
+    let voiced: Vec<Vec<bool>> =
+        voiced.iter().zip(channels).map(|(v, ch)| gate_by_level(v, ch)).collect();
     voiced
         .iter()
         .map(|v| smooth(&frames_to_intervals(v), cfg.min_gap_s, cfg.min_speech_s))
         .collect()
+}
+
+/// How far above the channel's noise floor a frame must be to count as speech, dB.
+const GATE_ABOVE_FLOOR_DB: f32 = 6.0;
+
+/// Drops voiced frames that are hardly above the channel's noise floor (the 10th percentile of
+/// its frame levels, never below −70 dBFS). The neural detector keeps a word's tail and the
+/// short pauses between words voiced; the level gate gives speech its real edges, so pauses
+/// and speech time are measured, not smeared.
+fn gate_by_level(voiced: &[bool], samples: &[f32]) -> Vec<bool> {
+    let levels: Vec<f32> = samples.chunks_exact(FRAME).map(rms_db).collect();
+    let mut sorted = levels.clone();
+    sorted.sort_by(f32::total_cmp);
+    let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(-120.0).max(-70.0);
+    let gate = floor + GATE_ABOVE_FLOOR_DB;
+    voiced.iter().zip(levels).map(|(&v, level)| v && level >= gate).collect()
 }
 
 /// Per frame, the loudest frame level (dBFS) within ±[`ENVELOPE_FRAMES`].
@@ -68,10 +78,7 @@ pub fn envelope_db(samples: &[f32]) -> Vec<f32> {
         .map(|i| {
             let lo = i.saturating_sub(ENVELOPE_FRAMES);
             let hi = (i + ENVELOPE_FRAMES + 1).min(levels.len());
-            levels[lo..hi]
-                .iter()
-                .copied()
-                .fold(f32::NEG_INFINITY, f32::max)
+            levels[lo..hi].iter().copied().fold(f32::NEG_INFINITY, f32::max)
         })
         .collect()
 }
@@ -125,10 +132,7 @@ mod tests {
 
     impl Vad for LevelVad {
         fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
-            samples
-                .chunks_exact(FRAME)
-                .map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 })
-                .collect()
+            samples.chunks_exact(FRAME).map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 }).collect()
         }
     }
 
@@ -186,15 +190,9 @@ mod tests {
     fn without_crosstalk_removal_the_leak_would_count() {
         let agent = tone(0.3, 0.0, 2.0, 3.0);
         let leak = add(&vec![0.0; agent.len()], &agent, 10f32.powf(-26.0 / 20.0));
-        let cfg = VadConfig {
-            crosstalk_db: 100.0,
-            ..VadConfig::default()
-        };
+        let cfg = VadConfig { crosstalk_db: 100.0, ..VadConfig::default() };
         let speech = speech_by_channel(&[agent.clone(), leak.clone()], &mut LevelVad, &cfg);
-        assert!(
-            !speech[1].is_empty(),
-            "the oracle is broken: -26 dB leak should pass LevelVad"
-        );
+        assert!(!speech[1].is_empty(), "the oracle is broken: -26 dB leak should pass LevelVad");
         let speech = speech_by_channel(&[agent, leak], &mut LevelVad, &VadConfig::default());
         assert!(speech[1].is_empty(), "{:?}", speech[1]);
     }
@@ -214,11 +212,7 @@ mod tests {
             })
             .collect();
         let speech = speech_by_channel(&[noise], &mut EarshotVad, &VadConfig::default());
-        assert!(
-            speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.3,
-            "{:?}",
-            speech[0]
-        );
+        assert!(speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.3, "{:?}", speech[0]);
     }
 
     #[test]

@@ -32,16 +32,8 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) {
 /// (file name, expected stage, words the message must contain)
 const BAD: &[(&str, &str, &str)] = &[
     ("empty.wav", "decode", "empty"),
-    (
-        "truncated_header.wav",
-        "decode",
-        "not a recognised audio container",
-    ),
-    (
-        "random_bytes.wav",
-        "decode",
-        "not a recognised audio container",
-    ),
+    ("truncated_header.wav", "decode", "not a recognised audio container"),
+    ("random_bytes.wav", "decode", "not a recognised audio container"),
     ("notes.mp3", "decode", "not a recognised audio container"),
     ("gsm610.wav", "decode", "unsupported codec GSM 6.10"),
     ("zero_samples.wav", "decode", "no audio samples"),
@@ -54,11 +46,7 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
     let inputs = dir.path().join("in");
     std::fs::create_dir(&inputs).unwrap();
     write(&inputs, "empty.wav", b"");
-    write(
-        &inputs,
-        "truncated_header.wav",
-        &wav_header(2, 8000, 16000)[..20],
-    );
+    write(&inputs, "truncated_header.wav", &wav_header(2, 8000, 16000)[..20]);
     let mut noise = 0x2545F4914F6CDD1Du64;
     let random: Vec<u8> = (0..50_000)
         .map(|_| {
@@ -72,34 +60,20 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
     write(
         &inputs,
         "notes.mp3",
-        "Call notes: customer wants a callback on Monday.\n"
-            .repeat(50)
-            .as_bytes(),
+        "Call notes: customer wants a callback on Monday.\n".repeat(50).as_bytes(),
     );
-    std::fs::copy(
-        root().join("tests/data/gsm610.wav"),
-        inputs.join("gsm610.wav"),
-    )
-    .unwrap();
+    std::fs::copy(root().join("tests/data/gsm610.wav"), inputs.join("gsm610.wav")).unwrap();
     write(&inputs, "zero_samples.wav", &wav_header(1, 8000, 0));
     let mut six = wav_header(6, 8000, 8000 * 12);
     six.resize(six.len() + 8000 * 12, 0);
     write(&inputs, "six_channels.wav", &six);
     // A good file with a name full of spaces, quotes and Cyrillic.
     let odd = "agent's \"best\" звонок №1.wav";
-    std::fs::copy(
-        root().join("fixtures/en_ulaw8k_crosstalk.wav"),
-        inputs.join(odd),
-    )
-    .unwrap();
+    std::fs::copy(root().join("fixtures/en_ulaw8k_crosstalk.wav"), inputs.join(odd)).unwrap();
 
     let out = dir.path().join("out");
     let run = analyze(&[&inputs], &out, &["--language", "en"]);
-    assert_eq!(
-        run.code, 1,
-        "some files failed, so the exit code is 1: {}",
-        run.stderr
-    );
+    assert_eq!(run.code, 1, "some files failed, so the exit code is 1: {}", run.stderr);
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
 
     for (name, stage, cause) in BAD {
@@ -109,10 +83,7 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
         assert_eq!(doc["status"], "error", "{name}");
         assert_eq!(doc["error"]["stage"], *stage, "{name}: {}", doc["error"]);
         let message = doc["error"]["message"].as_str().unwrap();
-        assert!(
-            message.contains(name),
-            "{name}: message does not name the file: {message}"
-        );
+        assert!(message.contains(name), "{name}: message does not name the file: {message}");
         assert!(
             message.contains(&format!(": {stage}: ")),
             "{name}: message does not name the stage: {message}"
@@ -121,21 +92,14 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
             message.contains(cause),
             "{name}: message does not give the cause {cause:?}: {message}"
         );
-        assert!(
-            run.stderr.contains(message),
-            "{name}: not reported on stderr"
-        );
+        assert!(run.stderr.contains(message), "{name}: not reported on stderr");
     }
 
     let good = read_json(&out.join("agent's \"best\" звонок №1.json"));
     assert_schema_valid(&good);
     assert_eq!(good["status"], "ok", "{}", good["error"]);
     assert!(good["source"]["path"].as_str().unwrap().ends_with(odd));
-    assert!(
-        transcript(&good).contains("convenient time"),
-        "{}",
-        transcript(&good)
-    );
+    assert!(transcript(&good).contains("convenient time"), "{}", transcript(&good));
 
     let summary = read_json(&out.join("callgauge-batch.json"));
     assert_eq!(
@@ -157,10 +121,7 @@ fn missing_model_is_fatal_with_exit_code_2() {
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("nope.bin") && stderr.contains("models/provision.py"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("nope.bin") && stderr.contains("models/provision.py"), "{stderr}");
 }
 
 #[test]

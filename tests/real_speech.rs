@@ -35,10 +35,7 @@ fn jfk_transcript_holds_the_famous_line() {
     assert_eq!(doc["language"], "en");
     assert_eq!(doc["source"]["sample_rate_hz"], 16000);
     let text = transcript(&doc);
-    assert!(
-        text.contains("ask not what your country can do for you"),
-        "transcript: {text}"
-    );
+    assert!(text.contains("ask not what your country can do for you"), "transcript: {text}");
     // Mono: per-speaker figures are null with a reason, never invented.
     assert!(doc["speakers"]["agent"]["share_of_speech"].is_null());
     assert!(doc["speakers"]["agent"]["unavailable_reason"].is_string());
@@ -48,18 +45,9 @@ fn jfk_transcript_holds_the_famous_line() {
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|s| {
-            s["words"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|w| w["start_s"].as_f64().unwrap())
-        })
+        .flat_map(|s| s["words"].as_array().unwrap().iter().map(|w| w["start_s"].as_f64().unwrap()))
         .collect();
     assert!(words.len() >= 20, "{} words", words.len());
-    assert!(
-        words.windows(2).all(|w| w[0] <= w[1]),
-        "word starts out of order: {words:?}"
-    );
+    assert!(words.windows(2).all(|w| w[0] <= w[1]), "word starts out of order: {words:?}");
     assert!(words.iter().all(|&t| (0.0..=11.0).contains(&t)));
 }

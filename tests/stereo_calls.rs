@@ -29,11 +29,7 @@ fn batch() -> &'static PathBuf {
     static OUT: OnceLock<PathBuf> = OnceLock::new();
     OUT.get_or_init(|| {
         let out = tempfile::tempdir().unwrap().keep();
-        let run = analyze(
-            &[&root().join("fixtures")],
-            &out,
-            &["--jobs", "2", "--threads", "1"],
-        );
+        let run = analyze(&[&root().join("fixtures")], &out, &["--jobs", "2", "--threads", "1"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         out
     })
@@ -49,14 +45,8 @@ fn fixtures_are_what_the_tests_think() {
     let truth = truth();
     for lang in ["en", "ru"] {
         let t = &truth[lang];
-        let (a, c) = (
-            total(&t["speech"]["agent"]),
-            total(&t["speech"]["customer"]),
-        );
-        assert!(
-            a > 20.0 && c > 8.0,
-            "test file is broken: {lang} speech {a} / {c}"
-        );
+        let (a, c) = (total(&t["speech"]["agent"]), total(&t["speech"]["customer"]));
+        assert!(a > 20.0 && c > 8.0, "test file is broken: {lang} speech {a} / {c}");
         for file in t["files"].as_array().unwrap() {
             let path = root().join("fixtures").join(file.as_str().unwrap());
             assert!(
@@ -75,17 +65,9 @@ fn agent_share_is_within_three_points_of_the_truth_in_every_form() {
     let mut checked = 0;
     for lang in ["en", "ru"] {
         let t = &truth[lang];
-        let (a, c) = (
-            total(&t["speech"]["agent"]),
-            total(&t["speech"]["customer"]),
-        );
+        let (a, c) = (total(&t["speech"]["agent"]), total(&t["speech"]["customer"]));
         let want = a / (a + c);
-        for file in t["files"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f.as_str().unwrap())
-        {
+        for file in t["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()) {
             let doc = report(out, file);
             assert_schema_valid(&doc);
             assert_eq!(doc["status"], "ok", "{file}: {}", doc["error"]);
@@ -108,10 +90,7 @@ fn agent_share_is_within_three_points_of_the_truth_in_every_form() {
                 (agent_s - a).abs() / a < 0.15,
                 "{file}: agent speech {agent_s:.2} s, truth {a:.2} s"
             );
-            assert_eq!(
-                doc["rule_60_40"]["passed"], false,
-                "{file}: the agent talks ~70 %"
-            );
+            assert_eq!(doc["rule_60_40"]["passed"], false, "{file}: the agent talks ~70 %");
             checked += 1;
         }
     }
@@ -139,20 +118,14 @@ fn transcripts_are_the_dialogue_and_attributed_to_the_right_speaker() {
             .map(|s| s["text"].as_str().unwrap())
             .collect();
         let text = normalize(&said.join(" "));
-        assert!(
-            text.contains(phrase),
-            "{file}: {speaker} never says {phrase:?}: {text}"
-        );
+        assert!(text.contains(phrase), "{file}: {speaker} never says {phrase:?}: {text}");
         let starts: Vec<f64> = doc["segments"]
             .as_array()
             .unwrap()
             .iter()
             .map(|s| s["start_s"].as_f64().unwrap())
             .collect();
-        assert!(
-            starts.windows(2).all(|w| w[0] <= w[1]),
-            "{file}: segments not sorted"
-        );
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{file}: segments not sorted");
     }
 }
 
@@ -182,9 +155,137 @@ fn output_is_identical_whatever_the_jobs_and_threads() {
     for file in ["en_ulaw8k_crosstalk.wav", "ru_pcm16k.wav"] {
         let a = without_timings(report(shared, file));
         let b = without_timings(report(out.path(), file));
-        assert_eq!(
-            a, b,
-            "{file}: 2 jobs x 1 thread and 1 job x 2 threads differ"
+        assert_eq!(a, b, "{file}: 2 jobs x 1 thread and 1 job x 2 threads differ");
+    }
+}
+
+/// The planted truth of a language's dialogue.
+struct Planted {
+    dead_air: Vec<(f64, f64)>,
+    interruption_starts: Vec<f64>,
+    backchannels: usize,
+    turns: [usize; 2],
+    agent_questions: usize,
+    /// Truth words per minute of own speech, agent and customer.
+    wpm: [f64; 2],
+}
+
+fn planted(t: &Value) -> Planted {
+    let lines = t["lines"].as_array().unwrap();
+    let tagged = |l: &Value, tag: &str| l["tags"].as_array().unwrap().iter().any(|x| x == tag);
+    let by = |l: &Value, who: &str| l["speaker"] == who;
+    let mut speech: Vec<(f64, f64)> = ["agent", "customer"]
+        .iter()
+        .flat_map(|r| {
+            t["speech"][r]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|iv| (iv[0].as_f64().unwrap(), iv[1].as_f64().unwrap()))
+        })
+        .collect();
+    speech.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut dead_air = Vec::new();
+    let mut end = speech[0].1;
+    for &(s, e) in &speech[1..] {
+        if s - end >= 2.0 {
+            dead_air.push((end, s));
+        }
+        end = end.max(e);
+    }
+    let words = |who: &str| -> f64 {
+        lines
+            .iter()
+            .filter(|l| by(l, who))
+            .map(|l| l["text"].as_str().unwrap().split_whitespace().count())
+            .sum::<usize>() as f64
+    };
+    let wpm = ["agent", "customer"].map(|r| words(r) * 60.0 / total(&t["speech"][r]));
+    Planted {
+        dead_air,
+        interruption_starts: lines
+            .iter()
+            .filter(|l| tagged(l, "interruption"))
+            .map(|l| l["start_s"].as_f64().unwrap())
+            .collect(),
+        backchannels: lines.iter().filter(|l| tagged(l, "backchannel")).count(),
+        turns: ["agent", "customer"]
+            .map(|r| lines.iter().filter(|l| by(l, r) && !tagged(l, "backchannel")).count()),
+        agent_questions: lines.iter().filter(|l| by(l, "agent") && tagged(l, "question")).count(),
+        wpm,
+    }
+}
+
+#[test]
+fn conversation_metrics_match_the_planted_truth() {
+    let truth = truth();
+    let out = batch();
+    let near = |a: f64, b: f64| (a - b).abs() <= 0.3;
+    for (lang, file) in [
+        ("en", "en_pcm16k.wav"),
+        ("en", "en_ulaw8k_crosstalk.wav"),
+        ("en", "en_mp3.mp3"),
+        ("ru", "ru_pcm16k.wav"),
+        ("ru", "ru_ulaw8k_crosstalk.wav"),
+        ("ru", "ru_mp3.mp3"),
+    ] {
+        let p = planted(&truth[lang]);
+        assert!(
+            !p.dead_air.is_empty() && !p.interruption_starts.is_empty(),
+            "test file is broken: nothing planted"
         );
+        let doc = report(out, file);
+        let conv = &doc["conversation"];
+        let found: Vec<(f64, f64)> = conv["dead_air"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| (g["start_s"].as_f64().unwrap(), g["end_s"].as_f64().unwrap()))
+            .collect();
+        assert_eq!(
+            found.len(),
+            p.dead_air.len(),
+            "{file}: dead air {found:?}, planted {:?}",
+            p.dead_air
+        );
+        for ((fs, fe), (ps, pe)) in found.iter().zip(&p.dead_air) {
+            assert!(
+                near(*fs, *ps) && near(*fe, *pe),
+                "{file}: dead air {fs}-{fe}, planted {ps}-{pe}"
+            );
+        }
+        let interruptions = conv["interruptions"].as_array().unwrap();
+        assert_eq!(interruptions.len(), p.interruption_starts.len(), "{file}: {interruptions:?}");
+        for (i, at) in interruptions.iter().zip(&p.interruption_starts) {
+            assert_eq!(i["by"], "customer", "{file}");
+            assert!(
+                near(i["at_s"].as_f64().unwrap(), *at),
+                "{file}: interruption at {}, planted {at}",
+                i["at_s"]
+            );
+        }
+        let (agent, customer) = (&doc["speakers"]["agent"], &doc["speakers"]["customer"]);
+        assert_eq!(customer["backchannels"].as_u64(), Some(p.backchannels as u64), "{file}");
+        assert_eq!(agent["backchannels"].as_u64(), Some(0), "{file}");
+        assert_eq!(
+            [agent["turns"].as_u64().unwrap(), customer["turns"].as_u64().unwrap()],
+            p.turns.map(|n| n as u64),
+            "{file}: turns"
+        );
+        let asked = doc["rule_60_40"]["agent_questions"].as_u64().unwrap() as i64;
+        assert!(
+            (asked - p.agent_questions as i64).abs() <= 1,
+            "{file}: {asked} agent questions, planted {}",
+            p.agent_questions
+        );
+        if lang == "en" {
+            for (role, want) in ["agent", "customer"].iter().zip(p.wpm) {
+                let got = doc["speakers"][role]["words_per_minute"].as_f64().unwrap();
+                assert!(
+                    (got - want).abs() / want <= 0.10,
+                    "{file}: {role} {got:.1} wpm, truth {want:.1}"
+                );
+            }
+        }
     }
 }

@@ -39,10 +39,7 @@ pub fn analyze(inputs: &[&Path], out: &Path, extra: &[&str]) -> Run {
         .output()
         .expect("the callgauge binary runs");
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stderr,
-    }
+    Run { code: output.status.code().unwrap_or(-1), stderr }
 }
 
 pub fn read_json(path: &Path) -> Value {
@@ -57,15 +54,9 @@ pub fn assert_schema_valid(doc: &Value) {
         let schema = read_json(&root().join("schema/call.v1.schema.json"));
         jsonschema::validator_for(&schema).expect("the schema compiles")
     });
-    let errors: Vec<String> = validator
-        .iter_errors(doc)
-        .map(|e| format!("{} at {}", e, e.instance_path))
-        .collect();
-    assert!(
-        errors.is_empty(),
-        "{} violates the schema: {errors:#?}",
-        doc["call_id"]
-    );
+    let errors: Vec<String> =
+        validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{} violates the schema: {errors:#?}", doc["call_id"]);
 }
 
 /// The transcript of a report as one lowercase string without punctuation.
@@ -83,13 +74,7 @@ pub fn normalize(text: &str) -> String {
     let cleaned: String = text
         .to_lowercase()
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c.is_whitespace() {
-                c
-            } else {
-                ' '
-            }
-        })
+        .map(|c| if c.is_alphanumeric() || c.is_whitespace() { c } else { ' ' })
         .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }

@@ -1,0 +1,420 @@
+//! Metrics: per speaker speech intervals, transcript and prosody in; the call's figures out.
+//!
+//! Takes: each speaker's speech intervals, what they said, pitch and loudness frames, and the
+//! call's duration. Gives: per-speaker talk time and shares, turns, pauses, interruptions,
+//! backchannels, latency, speech rate, questions and prosody; the conversation's silence, dead
+//! air and overlap; and the 60/40 verdict. Definitions live in `turns` and `speech`.
+//! Every ratio whose denominator is 0 is `None` (JSON `null`), never a made-up number.
+//! Must not: know which VAD or recogniser produced the intervals.
+
+use crate::report::ms;
+use crate::timeline::{Interval, intersection, total_s, union};
+use serde::Serialize;
+
+pub mod prosody;
+pub mod speech;
+pub mod turns;
+
+pub use turns::TurnConfig;
+
+/// What the metrics need to know of one speaker.
+pub struct SpeakerInput<'a> {
+    /// Where the speaker talks (VAD, crosstalk removed).
+    pub speech: &'a [Interval],
+    /// What they said: (start_s, text) per transcribed segment.
+    pub said: Vec<(f64, &'a str)>,
+    pub prosody: prosody::Prosody,
+}
+
+/// One speaker's figures. In mono mode every figure is `null` and `unavailable_reason` says why;
+/// a figure whose denominator is 0 is `null` too.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Speaker {
+    /// `left` or `right`; `null` in mono mode.
+    pub channel: Option<&'static str>,
+    /// Seconds this speaker talks.
+    pub speech_s: Option<f64>,
+    /// This speaker's speech / (agent speech + customer speech).
+    pub share_of_speech: Option<f64>,
+    /// This speaker's speech / call duration.
+    pub share_of_call: Option<f64>,
+    /// Where this speaker talks, as found by the VAD (crosstalk removed).
+    pub speech_intervals: Option<Vec<Interval>>,
+    pub turns: Option<usize>,
+    pub words: Option<usize>,
+    /// Words per minute of this speaker's own speech time.
+    pub words_per_minute: Option<f64>,
+    /// Vowel letters (≈ syllables) per second of own speech time.
+    pub syllables_per_s: Option<f64>,
+    pub questions: Option<usize>,
+    /// The longest turn, seconds.
+    pub longest_monologue_s: Option<f64>,
+    pub pauses: Option<Pauses>,
+    pub interruptions_made: Option<usize>,
+    pub backchannels: Option<usize>,
+    /// Gap from the other speaker's turn end to this speaker's next turn start.
+    pub response_latency_s: Option<Spread>,
+    pub pitch_hz: Option<Pitch>,
+    pub loudness_dbfs: Option<Loudness>,
+    pub unavailable_reason: Option<&'static str>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pauses {
+    pub count: usize,
+    pub mean_s: Option<f64>,
+    pub longest_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Spread {
+    pub mean: f64,
+    pub median: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Pitch {
+    pub median: f64,
+    /// Standard deviation of pitch around the median, semitones.
+    pub spread_semitones: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Loudness {
+    pub median: f64,
+    /// Standard deviation of frame levels, dB.
+    pub spread: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Speakers {
+    pub agent: Speaker,
+    pub customer: Speaker,
+}
+
+/// Whole-call timing: the union of both speakers' speech, the rest, overlap and dead air.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversation {
+    pub speech_s: f64,
+    pub silence_s: f64,
+    pub overlap_s: Option<f64>,
+    /// Changes of the speaker holding the floor, per minute of call.
+    pub turn_switches_per_min: Option<f64>,
+    /// Silences of at least the dead-air threshold between the first and last speech.
+    pub dead_air: Vec<Interval>,
+    pub dead_air_s: f64,
+    pub longest_silence_s: f64,
+    pub leading_silence_s: f64,
+    pub trailing_silence_s: f64,
+    pub interruptions: Option<Vec<InterruptionOut>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InterruptionOut {
+    /// `agent` or `customer`: who interrupted.
+    pub by: &'static str,
+    pub at_s: f64,
+    pub overlap_s: f64,
+}
+
+/// The 60/40 rule: the agent should talk at most `max_agent_share` of the speech, and ask.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule6040 {
+    pub agent_share_of_speech: Option<f64>,
+    pub max_agent_share: f64,
+    pub passed: Option<bool>,
+    pub agent_questions: Option<usize>,
+    /// Agent questions per minute of call.
+    pub agent_questions_per_min: Option<f64>,
+    /// Share of the agent's turns that hold at least one question.
+    pub agent_question_turn_share: Option<f64>,
+}
+
+const MONO_REASON: &str = "mono recording: speakers are not separated (no diarization yet), so per-speaker figures are not measured";
+const ROLES: [&str; 2] = ["agent", "customer"];
+
+fn ratio(num: f64, den: f64) -> Option<f64> {
+    (den > 0.0).then(|| ms(num / den))
+}
+
+fn mean(v: &[f64]) -> Option<f64> {
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(s[n / 2]),
+        _ => Some((s[n / 2 - 1] + s[n / 2]) / 2.0),
+    }
+}
+
+fn std_dev(v: &[f64], center: f64) -> f64 {
+    (v.iter().map(|x| (x - center).powi(2)).sum::<f64>() / v.len().max(1) as f64).sqrt()
+}
+
+fn pitch(p: &prosody::Prosody) -> Option<Pitch> {
+    let med = median(&p.f0_hz)?;
+    let semis: Vec<f64> = p.f0_hz.iter().map(|f| 12.0 * (f / med).log2()).collect();
+    Some(Pitch { median: ms(med), spread_semitones: ms(std_dev(&semis, 0.0)) })
+}
+
+fn loudness(p: &prosody::Prosody) -> Option<Loudness> {
+    let med = median(&p.level_dbfs)?;
+    Some(Loudness { median: ms(med), spread: ms(std_dev(&p.level_dbfs, mean(&p.level_dbfs)?)) })
+}
+
+/// Content figures of one speaker: (words, syllables, question start times).
+fn content(said: &[(f64, &str)]) -> (usize, usize, Vec<f64>) {
+    let words: Vec<String> = said.iter().flat_map(|(_, t)| speech::words(t)).collect();
+    let syllables = words.iter().map(|w| speech::syllables(w)).sum();
+    let questions = said.iter().filter(|(_, t)| speech::is_question(t)).map(|(s, _)| *s).collect();
+    (words.len(), syllables, questions)
+}
+
+fn speaker(
+    idx: usize,
+    channel: &'static str,
+    input: &SpeakerInput<'_>,
+    both_s: f64,
+    duration_s: f64,
+    tt: &turns::TurnTaking,
+) -> Speaker {
+    let speech_s = total_s(input.speech);
+    let (words, syllables, questions) = content(&input.said);
+    let own: Vec<&turns::Turn> = tt.turns.iter().filter(|t| t.speaker == idx).collect();
+    let pauses = &tt.pauses[idx];
+    let lat = &tt.latencies[idx];
+    Speaker {
+        channel: Some(channel),
+        speech_s: Some(ms(speech_s)),
+        share_of_speech: ratio(speech_s, both_s),
+        share_of_call: ratio(speech_s, duration_s),
+        speech_intervals: Some(
+            input.speech.iter().map(|i| Interval::new(ms(i.start_s), ms(i.end_s))).collect(),
+        ),
+        turns: Some(own.len()),
+        words: Some(words),
+        words_per_minute: ratio(words as f64 * 60.0, speech_s),
+        syllables_per_s: ratio(syllables as f64, speech_s),
+        questions: Some(questions.len()),
+        longest_monologue_s: Some(ms(own.iter().map(|t| t.len_s()).fold(0.0, f64::max))),
+        pauses: Some(Pauses {
+            count: pauses.len(),
+            mean_s: mean(pauses).map(ms),
+            longest_s: pauses.iter().copied().reduce(f64::max).map(ms),
+        }),
+        interruptions_made: Some(tt.interruptions.iter().filter(|i| i.by == idx).count()),
+        backchannels: Some(tt.backchannels[idx].len()),
+        response_latency_s: mean(lat)
+            .zip(median(lat))
+            .map(|(m, d)| Spread { mean: ms(m), median: ms(d) }),
+        pitch_hz: pitch(&input.prosody),
+        loudness_dbfs: loudness(&input.prosody),
+        unavailable_reason: None,
+    }
+}
+
+fn conversation(
+    speech: &[Interval],
+    overlap: Option<f64>,
+    tt: &turns::TurnTaking,
+    duration_s: f64,
+    stereo: bool,
+) -> Conversation {
+    let s = total_s(speech);
+    let switches = tt.turns.windows(2).filter(|w| w[0].speaker != w[1].speaker).count();
+    Conversation {
+        speech_s: ms(s),
+        silence_s: ms((duration_s - s).max(0.0)),
+        overlap_s: overlap.map(ms),
+        turn_switches_per_min: if stereo {
+            ratio(switches as f64 * 60.0, duration_s)
+        } else {
+            None
+        },
+        dead_air: tt.dead_air.iter().map(|i| Interval::new(ms(i.start_s), ms(i.end_s))).collect(),
+        dead_air_s: ms(total_s(&tt.dead_air)),
+        longest_silence_s: ms(tt.longest_silence_s),
+        leading_silence_s: ms(tt.leading_silence_s),
+        trailing_silence_s: ms(tt.trailing_silence_s),
+        interruptions: stereo.then(|| {
+            tt.interruptions
+                .iter()
+                .map(|i| InterruptionOut {
+                    by: ROLES[i.by],
+                    at_s: ms(i.at_s),
+                    overlap_s: ms(i.overlap_s),
+                })
+                .collect()
+        }),
+    }
+}
+
+/// Figures for a stereo call. `channels` names the agent's and the customer's channel.
+pub fn stereo(
+    agent: &SpeakerInput<'_>,
+    customer: &SpeakerInput<'_>,
+    channels: (&'static str, &'static str),
+    duration_s: f64,
+    max_agent_share: f64,
+    cfg: &TurnConfig,
+) -> (Speakers, Conversation, Rule6040) {
+    let (a, c) = (total_s(agent.speech), total_s(customer.speech));
+    let tt = turns::analyze([agent.speech, customer.speech], duration_s, cfg);
+    let speakers = Speakers {
+        agent: speaker(0, channels.0, agent, a + c, duration_s, &tt),
+        customer: speaker(1, channels.1, customer, a + c, duration_s, &tt),
+    };
+    let overlap = total_s(&intersection(agent.speech, customer.speech));
+    let conversation =
+        conversation(&union(agent.speech, customer.speech), Some(overlap), &tt, duration_s, true);
+    let share = ratio(a, a + c);
+    let (_, _, questions) = content(&agent.said);
+    let agent_turns: Vec<&turns::Turn> = tt.turns.iter().filter(|t| t.speaker == 0).collect();
+    let asking = agent_turns
+        .iter()
+        .filter(|t| questions.iter().any(|&q| q >= t.start_s - 0.3 && q <= t.end_s + 0.3))
+        .count();
+    let rule = Rule6040 {
+        agent_share_of_speech: share,
+        max_agent_share,
+        passed: share.map(|s| s <= max_agent_share),
+        agent_questions: Some(questions.len()),
+        agent_questions_per_min: ratio(questions.len() as f64 * 60.0, duration_s),
+        agent_question_turn_share: ratio(asking as f64, agent_turns.len() as f64),
+    };
+    (speakers, conversation, rule)
+}
+
+/// Figures for a mono call: total speech and silences; per-speaker figures are `null`.
+pub fn mono(
+    speech: &[Interval],
+    duration_s: f64,
+    max_agent_share: f64,
+    cfg: &TurnConfig,
+) -> (Speakers, Conversation, Rule6040) {
+    let tt = turns::analyze([speech, &[]], duration_s, cfg);
+    let conversation = conversation(speech, None, &tt, duration_s, false);
+    let unavailable = || Speaker { unavailable_reason: Some(MONO_REASON), ..Speaker::default() };
+    let rule = Rule6040 {
+        agent_share_of_speech: None,
+        max_agent_share,
+        passed: None,
+        agent_questions: None,
+        agent_questions_per_min: None,
+        agent_question_turn_share: None,
+    };
+    (Speakers { agent: unavailable(), customer: unavailable() }, conversation, rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(a: f64, b: f64) -> Interval {
+        Interval::new(a, b)
+    }
+
+    fn input<'a>(speech: &'a [Interval], said: Vec<(f64, &'a str)>) -> SpeakerInput<'a> {
+        SpeakerInput { speech, said, prosody: prosody::Prosody::default() }
+    }
+
+    fn run(a: &[Interval], c: &[Interval], duration_s: f64) -> (Speakers, Conversation, Rule6040) {
+        stereo(
+            &input(a, vec![]),
+            &input(c, vec![]),
+            ("left", "right"),
+            duration_s,
+            0.4,
+            &TurnConfig::default(),
+        )
+    }
+
+    #[test]
+    fn shares_and_overlap() {
+        let (s, c, r) = run(&[iv(0.0, 4.0)], &[iv(3.0, 9.0)], 10.0);
+        assert_eq!(s.agent.share_of_speech, Some(0.4));
+        assert_eq!(s.customer.share_of_speech, Some(0.6));
+        assert_eq!(s.agent.share_of_call, Some(0.4));
+        assert_eq!((c.speech_s, c.silence_s, c.overlap_s), (9.0, 1.0, Some(1.0)));
+        assert_eq!(r.passed, Some(true));
+        assert_eq!(s.customer.interruptions_made, Some(1));
+    }
+
+    #[test]
+    fn silent_call_has_no_shares_and_no_verdict() {
+        let (s, c, r) = run(&[], &[], 5.0);
+        assert_eq!(s.agent.share_of_speech, None);
+        assert_eq!(s.agent.share_of_call, Some(0.0));
+        assert_eq!((s.agent.words_per_minute, s.agent.syllables_per_s), (None, None));
+        assert!(s.agent.response_latency_s.is_none() && s.agent.pitch_hz.is_none());
+        assert_eq!(r.passed, None);
+        assert_eq!(r.agent_question_turn_share, None);
+        assert_eq!(c.silence_s, 5.0);
+        assert_eq!(c.turn_switches_per_min, Some(0.0));
+        let (s, c, _) = run(&[], &[], 0.0);
+        assert_eq!(s.agent.share_of_call, None);
+        assert_eq!(c.turn_switches_per_min, None);
+    }
+
+    #[test]
+    fn only_one_side_speaks() {
+        let (s, c, r) = run(&[iv(1.0, 3.0), iv(3.5, 5.0)], &[], 6.0);
+        assert_eq!((s.agent.turns, s.customer.turns), (Some(1), Some(0)));
+        assert_eq!(s.agent.share_of_speech, Some(1.0));
+        assert_eq!(s.customer.longest_monologue_s, Some(0.0));
+        assert_eq!(r.passed, Some(false));
+        assert_eq!(c.turn_switches_per_min, Some(0.0));
+        assert!(s.agent.response_latency_s.is_none());
+    }
+
+    #[test]
+    fn words_rate_and_questions() {
+        let agent = [iv(0.0, 6.0)];
+        let said = vec![(0.0, "Hello, how are you today?"), (3.0, "We sell paper.")];
+        let (s, _, r) = stereo(
+            &input(&agent, said),
+            &input(&[], vec![]),
+            ("left", "right"),
+            60.0,
+            0.4,
+            &TurnConfig::default(),
+        );
+        assert_eq!(s.agent.words, Some(8));
+        assert_eq!(s.agent.words_per_minute, Some(80.0));
+        assert_eq!(s.agent.questions, Some(1));
+        assert_eq!(
+            (r.agent_questions, r.agent_questions_per_min, r.agent_question_turn_share),
+            (Some(1), Some(1.0), Some(1.0))
+        );
+    }
+
+    #[test]
+    fn mono_reports_nulls_with_a_reason() {
+        let (s, c, r) = mono(&[iv(1.0, 3.0), iv(6.0, 7.0)], 8.0, 0.4, &TurnConfig::default());
+        assert!(s.agent.speech_s.is_none() && s.agent.unavailable_reason.is_some());
+        assert!(s.agent.turns.is_none() && s.agent.words_per_minute.is_none());
+        assert_eq!(c.speech_s, 3.0);
+        assert_eq!(c.dead_air, [iv(3.0, 6.0)]);
+        assert!(c.interruptions.is_none() && c.turn_switches_per_min.is_none());
+        assert!(r.agent_share_of_speech.is_none() && r.passed.is_none());
+    }
+
+    #[test]
+    fn agent_over_forty_percent_fails() {
+        let (_, _, r) = run(&[iv(0.0, 5.0)], &[iv(5.0, 10.0)], 10.0);
+        assert_eq!((r.agent_share_of_speech, r.passed), (Some(0.5), Some(false)));
+    }
+
+    #[test]
+    fn median_and_mean() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        assert_eq!(mean(&[]), None);
+    }
+}
