@@ -108,8 +108,8 @@ impl From<ResampleError> for CallError {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TranscribeError {
-    #[error("whisper failed on the {channel} channel: {cause}")]
-    Whisper { channel: String, cause: String },
+    #[error("whisper failed on speech window {window}: {cause}")]
+    Whisper { window: String, cause: String },
     #[error("language detection failed: {0}")]
     Language(String),
 }

@@ -279,13 +279,16 @@ fn measure(
     let t = Instant::now();
     let roles = roles(mode, cfg.agent_channel);
     let language = choose_language(&channels, &speech, roles, worker, &cfg.asr.language)?;
-    let mut segments = Vec::new();
-    for (c, audio) in channels.iter().enumerate() {
-        let found = worker.transcribe(audio, &speech[c], &language).map_err(|e| {
-            CallError::new(Stage::Transcribe, format!("{} channel: {e}", channel_name(mode, c)))
-        })?;
-        segments.extend(found.into_iter().map(|s| segment_out(s, roles[c])));
-    }
+    let audio: Vec<&[f32]> = channels.iter().map(Vec::as_slice).collect();
+    let spans: Vec<&[Interval]> = speech.iter().map(Vec::as_slice).collect();
+    let found = worker.transcribe(&audio, &spans, &language)?;
+    let mut segments: Vec<SegmentOut> = found
+        .into_iter()
+        .map(|s| {
+            let role = roles[s.channel.min(1)];
+            segment_out(s, role)
+        })
+        .collect();
     segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(b.speaker)));
     timings.transcribe = t.elapsed().as_secs_f64();
     let t = Instant::now();
@@ -334,14 +337,6 @@ fn roles(mode: Mode, agent: AgentChannel) -> [&'static str; 2] {
         (Mode::Mono, _) => ["unknown", "unknown"],
         (Mode::Stereo, AgentChannel::Left) => ["agent", "customer"],
         (Mode::Stereo, AgentChannel::Right) => ["customer", "agent"],
-    }
-}
-
-fn channel_name(mode: Mode, c: usize) -> &'static str {
-    match (mode, c) {
-        (Mode::Mono, _) => "mono",
-        (Mode::Stereo, 0) => "left",
-        _ => "right",
     }
 }
 

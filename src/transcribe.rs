@@ -40,6 +40,8 @@ pub struct Word {
 /// A run of words from one speech piece, ended at the piece's end or a sentence end.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Segment {
+    /// Index of the channel the words were spoken on.
+    pub channel: usize,
     pub start_s: f64,
     pub end_s: f64,
     pub text: String,
@@ -56,11 +58,12 @@ pub trait Transcriber {
         candidates: &[String],
     ) -> Result<String, TranscribeError>;
 
-    /// The words spoken in `speech`, grouped into segments, sorted by time.
+    /// The words spoken in each channel's `speech`, grouped into segments tagged with their
+    /// channel.
     fn transcribe(
         &mut self,
-        audio: &[f32],
-        speech: &[Interval],
+        channels: &[&[f32]],
+        speech: &[&[Interval]],
         language: &str,
     ) -> Result<Vec<Segment>, TranscribeError>;
 }
@@ -68,6 +71,7 @@ pub trait Transcriber {
 /// One piece of speech placed in a window: where it sits in the window and in the call.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Piece {
+    pub channel: usize,
     pub window_start_s: f64,
     pub call_start_s: f64,
     pub len_s: f64,
@@ -95,19 +99,27 @@ impl Window {
     }
 }
 
-/// Cuts `speech` (padded) out of `audio` and packs it into windows of at most
-/// [`MAX_WINDOW_S`]. Pieces longer than a window are split.
-pub fn pack(audio: &[f32], speech: &[Interval]) -> Vec<Window> {
-    let dur = audio.len() as f64 / RATE;
-    let padded = normalize(
-        speech
-            .iter()
-            .map(|iv| Interval::new((iv.start_s - PAD_S).max(0.0), (iv.end_s + PAD_S).min(dur)))
-            .collect(),
-    );
+/// Cuts each channel's `speech` (padded) out of its audio and packs the pieces of all channels,
+/// in call order, into windows of at most [`MAX_WINDOW_S`]. Packing both sides of a call
+/// together fills windows better than one channel at a time (fewer encoder passes) and gives
+/// Whisper the dialogue in its order. Pieces longer than a window are split.
+pub fn pack(channels: &[&[f32]], speech: &[&[Interval]]) -> Vec<Window> {
+    let mut cuts: Vec<(usize, Interval)> = Vec::new();
+    for (c, (audio, spans)) in channels.iter().zip(speech).enumerate() {
+        let dur = audio.len() as f64 / RATE;
+        let padded = normalize(
+            spans
+                .iter()
+                .map(|iv| Interval::new((iv.start_s - PAD_S).max(0.0), (iv.end_s + PAD_S).min(dur)))
+                .collect(),
+        );
+        cuts.extend(split_long(&padded, MAX_WINDOW_S).into_iter().map(|iv| (c, iv)));
+    }
+    cuts.sort_by(|a, b| a.1.start_s.total_cmp(&b.1.start_s).then(a.0.cmp(&b.0)));
     let mut windows = Vec::new();
     let mut current = Window { samples: Vec::new(), pieces: Vec::new() };
-    for iv in split_long(&padded, MAX_WINDOW_S) {
+    for (c, iv) in cuts {
+        let audio = channels[c];
         let used = current.samples.len() as f64 / RATE;
         if !current.pieces.is_empty() && used + GAP_S + iv.len_s() > MAX_WINDOW_S {
             windows.push(finish(std::mem::replace(
@@ -120,6 +132,7 @@ pub fn pack(audio: &[f32], speech: &[Interval]) -> Vec<Window> {
         }
         let (a, b) = ((iv.start_s * RATE) as usize, ((iv.end_s * RATE) as usize).min(audio.len()));
         current.pieces.push(Piece {
+            channel: c,
             window_start_s: current.samples.len() as f64 / RATE,
             call_start_s: a as f64 / RATE,
             len_s: (b - a) as f64 / RATE,
@@ -153,32 +166,45 @@ fn split_long(list: &[Interval], max_s: f64) -> Vec<Interval> {
     out
 }
 
-/// Groups timed words (already on the call clock, tagged with their piece) into segments.
-pub fn group_words(words: Vec<(usize, Word)>) -> Vec<Segment> {
+/// Gap between a channel's words beyond which a new segment starts even mid-sentence.
+const SEGMENT_GAP_S: f64 = 1.0;
+
+/// Groups timed words (on the call clock, tagged with their piece and channel) into segments:
+/// a channel's segment goes on across piece boundaries (the VAD may cut a sentence at a pause,
+/// or the other party's backchannel may sit between its pieces) until a sentence ends or the
+/// speaker is silent for [`SEGMENT_GAP_S`]. Segments come out sorted by start.
+pub fn group_words(words: Vec<(usize, usize, Word)>) -> Vec<Segment> {
     let mut segments: Vec<Segment> = Vec::new();
-    let mut last_piece = None;
-    for (piece, word) in words {
-        let sentence_ended = segments
-            .last()
-            .and_then(|s| s.words.last())
-            .is_some_and(|w| w.text.ends_with(['.', '?', '!', '…']));
-        match segments.last_mut() {
-            Some(seg) if last_piece == Some(piece) && !sentence_ended => {
-                seg.end_s = seg.end_s.max(word.end_s);
-                seg.words.push(word);
-            }
-            _ => segments.push(Segment {
-                start_s: word.start_s,
-                end_s: word.end_s,
-                text: String::new(),
-                words: vec![word],
-            }),
+    let mut open: Vec<Option<usize>> = Vec::new();
+    for (_piece, channel, word) in words {
+        if open.len() <= channel {
+            open.resize(channel + 1, None);
         }
-        last_piece = Some(piece);
+        let continues = open[channel].map(|i| &segments[i]).is_some_and(|seg| {
+            let ended = seg.words.last().is_some_and(|w| w.text.ends_with(['.', '?', '!', '…']));
+            !ended && word.start_s - seg.end_s < SEGMENT_GAP_S
+        });
+        match open[channel] {
+            Some(i) if continues => {
+                segments[i].end_s = segments[i].end_s.max(word.end_s);
+                segments[i].words.push(word);
+            }
+            _ => {
+                open[channel] = Some(segments.len());
+                segments.push(Segment {
+                    channel,
+                    start_s: word.start_s,
+                    end_s: word.end_s,
+                    text: String::new(),
+                    words: vec![word],
+                });
+            }
+        }
     }
     for seg in &mut segments {
         seg.text = seg.words.iter().map(|w| w.text.as_str()).collect::<Vec<_>>().join(" ");
     }
+    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.channel.cmp(&b.channel)));
     segments
 }
 
@@ -210,7 +236,7 @@ impl WhisperModel {
     /// A worker with its own decoding state.
     pub fn worker(&self, cfg: &AsrConfig) -> Result<WhisperWorker, TranscribeError> {
         let state = self.ctx.create_state().map_err(|e| TranscribeError::Whisper {
-            channel: "-".into(),
+            window: "-".into(),
             cause: format!("cannot create a decoding state: {e}"),
         })?;
         let eot = self.ctx.token_eot();
@@ -354,7 +380,7 @@ impl Transcriber for WhisperWorker {
         let Some(first) = candidates.first() else {
             return Err(err("no candidate languages".into()));
         };
-        let Some(window) = pack(audio, speech).into_iter().next() else {
+        let Some(window) = pack(&[audio], &[speech]).into_iter().next() else {
             return Ok(first.clone());
         };
         self.state.pcm_to_mel(&window.samples, self.threads).map_err(|e| err(e.to_string()))?;
@@ -370,18 +396,20 @@ impl Transcriber for WhisperWorker {
 
     fn transcribe(
         &mut self,
-        audio: &[f32],
-        speech: &[Interval],
+        channels: &[&[f32]],
+        speech: &[&[Interval]],
         language: &str,
     ) -> Result<Vec<Segment>, TranscribeError> {
         let mut words = Vec::new();
         let mut piece_base = 0;
-        for window in pack(audio, speech) {
-            let found = self
-                .window_words(&window, language)
-                .map_err(|cause| TranscribeError::Whisper { channel: String::new(), cause })?;
-            words.extend(found.into_iter().map(|(p, w)| (piece_base + p, w)));
-            piece_base += window.pieces.len();
+        for (n, window) in pack(channels, speech).into_iter().enumerate() {
+            let found = self.window_words(&window, language).map_err(|cause| {
+                let start = window.pieces.first().map_or(0.0, |p| p.call_start_s);
+                TranscribeError::Whisper { window: format!("#{n} (from {start:.1} s)"), cause }
+            })?;
+            let pieces = &window.pieces;
+            words.extend(found.into_iter().map(|(p, w)| (piece_base + p, pieces[p].channel, w)));
+            piece_base += pieces.len();
         }
         Ok(group_words(words))
     }
@@ -400,7 +428,7 @@ mod tests {
         let audio: Vec<f32> = (0..16_000 * 100).map(|i| i as f32 / 1.6e6).collect();
         let speech =
             vec![Interval::new(10.0, 12.0), Interval::new(50.0, 51.0), Interval::new(90.0, 95.0)];
-        let windows = pack(&audio, &speech);
+        let windows = pack(&[&audio], &[&speech]);
         assert_eq!(windows.len(), 1, "{:?}", windows.iter().map(|w| &w.pieces).collect::<Vec<_>>());
         let w = &windows[0];
         assert_eq!(w.pieces.len(), 3);
@@ -424,7 +452,7 @@ mod tests {
     #[test]
     fn long_speech_is_split_into_windows_of_at_most_29_s() {
         let audio = vec![0.0f32; 16_000 * 120];
-        let windows = pack(&audio, &[Interval::new(1.0, 100.0)]);
+        let windows = pack(&[&audio], &[&[Interval::new(1.0, 100.0)]]);
         assert!(windows.len() >= 4);
         for w in &windows {
             assert!(w.samples.len() as f64 / RATE <= MAX_WINDOW_S + 1e-6);
@@ -436,9 +464,27 @@ mod tests {
     #[test]
     fn short_speech_is_padded_to_whispers_minimum() {
         let audio = vec![0.0f32; 16_000 * 5];
-        let windows = pack(&audio, &[Interval::new(1.0, 1.3)]);
+        let windows = pack(&[&audio], &[&[Interval::new(1.0, 1.3)]]);
         assert_eq!(windows[0].samples.len(), (MIN_WINDOW_S * RATE) as usize);
-        assert!(pack(&audio, &[]).is_empty());
+        assert!(pack(&[&audio], &[&[]]).is_empty());
+    }
+
+    #[test]
+    fn both_channels_pack_together_in_call_order() {
+        let left = vec![0.25f32; 16_000 * 20];
+        let right = vec![-0.5f32; 16_000 * 20];
+        let speech_l = [Interval::new(1.0, 3.0), Interval::new(10.0, 12.0)];
+        let speech_r = [Interval::new(5.0, 7.0)];
+        let windows = pack(&[&left, &right], &[&speech_l, &speech_r]);
+        assert_eq!(windows.len(), 1);
+        let channels: Vec<usize> = windows[0].pieces.iter().map(|p| p.channel).collect();
+        assert_eq!(channels, [0, 1, 0]);
+        let p = windows[0].pieces[1];
+        let idx = ((p.window_start_s + 1.0) * RATE) as usize;
+        assert_eq!(
+            windows[0].samples[idx], -0.5,
+            "the customer's piece holds the right channel's audio"
+        );
     }
 
     #[test]
@@ -453,17 +499,21 @@ mod tests {
     }
 
     #[test]
-    fn words_group_by_piece_and_sentence() {
+    fn words_group_by_channel_sentence_and_silence() {
         let words = vec![
-            (0, word("Hello,", 1.0, 1.3)),
-            (0, word("there.", 1.3, 1.6)),
-            (0, word("How", 1.7, 1.8)),
-            (0, word("are", 1.8, 1.9)),
-            (1, word("Fine", 5.0, 5.4)),
+            (0, 0, word("Hello,", 1.0, 1.3)),
+            (0, 0, word("there.", 1.3, 1.6)),
+            (0, 0, word("How", 1.7, 1.8)),
+            (1, 1, word("Uh-huh", 1.8, 2.0)),
+            // The agent's sentence goes on in the next piece, after the backchannel.
+            (2, 0, word("are", 2.3, 2.5)),
+            (2, 0, word("you", 2.5, 2.7)),
+            (3, 0, word("Fine", 5.0, 5.4)),
         ];
         let segs = group_words(words);
         let texts: Vec<_> = segs.iter().map(|s| s.text.as_str()).collect();
-        assert_eq!(texts, ["Hello, there.", "How are", "Fine"]);
-        assert_eq!((segs[1].start_s, segs[1].end_s), (1.7, 1.9));
+        assert_eq!(texts, ["Hello, there.", "How are you", "Uh-huh", "Fine"]);
+        assert_eq!(segs.iter().map(|s| s.channel).collect::<Vec<_>>(), [0, 0, 1, 0]);
+        assert_eq!((segs[1].start_s, segs[1].end_s), (1.7, 2.7));
     }
 }
