@@ -1,0 +1,64 @@
+//! Criterion benchmarks of the non-ASR stages, each on one minute of a real stereo call
+//! (fixtures/en_ulaw8k_crosstalk.wav: 8 kHz µ-law with crosstalk, the usual call-centre format).
+//! Criterion reports time per iteration = time per minute of call audio.
+//!
+//! Run: `cargo bench --bench stages`
+
+#![allow(clippy::expect_used)] // benchmark setup: a failure is a broken fixture
+
+use callgauge::config::{Limits, VadConfig};
+use callgauge::decode::decode_file;
+use callgauge::metrics::TurnConfig;
+use callgauge::metrics::prosody::PitchTracker;
+use callgauge::metrics::turns;
+use callgauge::resample::to_16k;
+use callgauge::vad::{EarshotVad, speech_by_channel};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::path::PathBuf;
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/en_ulaw8k_crosstalk.wav")
+}
+
+/// Repeats the call's channels until they last exactly one minute.
+fn one_minute(channels: &[Vec<f32>], rate: usize) -> Vec<Vec<f32>> {
+    channels.iter().map(|c| c.iter().copied().cycle().take(rate * 60).collect()).collect()
+}
+
+fn stages(c: &mut Criterion) {
+    let decoded = decode_file(&fixture(), &Limits::default()).expect("fixture decodes");
+    let rate = decoded.sample_rate_hz as usize;
+    let minute_8k = one_minute(&decoded.channels, rate);
+    let minute_16k = to_16k(minute_8k.clone(), decoded.sample_rate_hz).expect("resamples");
+    let speech = speech_by_channel(&minute_16k, &mut EarshotVad, &VadConfig::default());
+
+    let mut group = c.benchmark_group("per minute of stereo call");
+    group.throughput(Throughput::Elements(60));
+    group.sample_size(10);
+    group.bench_function("decode (8 kHz µ-law WAV, 56 s)", |b| {
+        b.iter(|| decode_file(black_box(&fixture()), &Limits::default()).expect("decodes"))
+    });
+    group.bench_function("resample 8 -> 16 kHz", |b| {
+        b.iter(|| to_16k(black_box(minute_8k.clone()), decoded.sample_rate_hz).expect("resamples"))
+    });
+    group.bench_function("vad + crosstalk", |b| {
+        b.iter(|| speech_by_channel(black_box(&minute_16k), &mut EarshotVad, &VadConfig::default()))
+    });
+    group.bench_function("turn-taking metrics", |b| {
+        b.iter(|| turns::analyze([&speech[0], &speech[1]], 60.0, &TurnConfig::default()))
+    });
+    group.bench_function("pitch + loudness", |b| {
+        let mut tracker = PitchTracker::default();
+        b.iter(|| {
+            (
+                tracker.measure(&minute_16k[0], &speech[0]),
+                tracker.measure(&minute_16k[1], &speech[1]),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages);
+criterion_main!(benches);
