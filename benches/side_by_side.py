@@ -63,9 +63,10 @@ def peer_binary():
             m.name = m.name.split("/", 1)[1]
         tar.extractall(TARGET / "peer", members=members, filter="data")
     src = TARGET / "peer" / "whisper.cpp"
-    sh(["cmake", "-S", src, "-B", src / "build", "-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release"],
-       stdout=subprocess.DEVNULL)
-    sh(["cmake", "--build", src / "build", "--target", "whisper-cli", "-j2"], stdout=subprocess.DEVNULL)
+    print("side_by_side: building whisper-cli (about 2 min)", file=sys.stderr)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    sh(["cmake", "-S", src, "-B", src / "build", "-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release"], **quiet)
+    sh(["cmake", "--build", src / "build", "--target", "whisper-cli", "-j2"], **quiet)
     return cli
 
 
