@@ -340,7 +340,7 @@ fn roles(mode: Mode, agent: AgentChannel) -> [&'static str; 2] {
     }
 }
 
-/// Detects the language on the channel with the most speech (the agent's when tied).
+/// The call's language: fixed, or detected among the candidates on one channel.
 fn choose_language(
     channels: &[Vec<f32>],
     speech: &[Vec<Interval>],
@@ -352,15 +352,12 @@ fn choose_language(
         Language::Fixed(code) => return Ok(code.clone()),
         Language::Auto(candidates) => candidates,
     };
+    // The agent's channel when the agent says anything (≥ 1 s), else the one with most speech.
     let amount = |c: usize| speech[c].iter().map(Interval::len_s).sum::<f64>();
-    let agent_first = |c: &usize| (roles[*c] != "agent", -(amount(*c) * 1000.0) as i64);
-    let best = (0..channels.len()).min_by_key(agent_first).unwrap_or(0);
-    let best = if amount(best) < 1.0 {
-        (0..channels.len()).max_by(|a, b| amount(*a).total_cmp(&amount(*b))).unwrap_or(0)
-    } else {
-        best
-    };
-    Ok(worker.detect_language(&channels[best], &speech[best], candidates)?)
+    let agent = (0..channels.len()).find(|&c| roles[c] == "agent" && amount(c) >= 1.0);
+    let most = (0..channels.len()).max_by(|&a, &b| amount(a).total_cmp(&amount(b)));
+    let chosen = agent.or(most).unwrap_or(0);
+    Ok(worker.detect_language(&channels[chosen], &speech[chosen], candidates)?)
 }
 
 fn segment_out(s: Segment, speaker: &'static str) -> SegmentOut {
