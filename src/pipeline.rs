@@ -12,8 +12,8 @@ use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
 use crate::report::{
-    BatchEntry, BatchSummary, CallReport, Mode, ModelInfo, SCHEMA_VERSION, SegmentOut, Source,
-    Status, Timings, WordOut, ms,
+    BatchEntry, BatchSummary, CallReport, ErrorInfo, Mode, ModelInfo, SCHEMA_VERSION, SegmentOut,
+    Source, Status, Timings, WordOut, ms,
 };
 use crate::resample::to_16k;
 use crate::timeline::Interval;
@@ -167,10 +167,7 @@ fn finish_call(report: CallReport, cfg: &Config) -> BatchEntry {
     if let Err(e) = write_json_atomic(&out, &report) {
         let err = CallError::new(Stage::Write, format!("{}: {e}", out.display()));
         entry.status = Status::Error;
-        entry.error = Some(crate::report::ErrorInfo {
-            stage: Stage::Write,
-            message: format!("{}: {err}", entry.path),
-        });
+        entry.error = Some(ErrorInfo::new(&entry.path, &err));
     }
     entry
 }

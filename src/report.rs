@@ -53,6 +53,13 @@ pub struct ErrorInfo {
     pub message: String,
 }
 
+impl ErrorInfo {
+    /// The error of the file at `path`: the message reads `<path>: <stage>: <cause>`.
+    pub fn new(path: &str, err: &CallError) -> Self {
+        ErrorInfo { stage: err.stage, message: format!("{path}: {err}") }
+    }
+}
+
 /// The recording as found on disk.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Source {
@@ -124,8 +131,7 @@ impl CallReport {
 
     /// The record of a call that failed at some stage; what was learnt before it is kept.
     pub fn failed(call_id: String, source: Source, model: ModelInfo, err: &CallError) -> Self {
-        let message = format!("{}: {err}", source.path);
-        let error = Some(ErrorInfo { stage: err.stage, message });
+        let error = Some(ErrorInfo::new(&source.path, err));
         CallReport { status: Status::Error, error, ..CallReport::new(call_id, source, model) }
     }
 }

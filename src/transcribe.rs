@@ -168,14 +168,14 @@ fn split_long(list: &[Interval], max_s: f64) -> Vec<Interval> {
 /// Gap between a channel's words beyond which a new segment starts even mid-sentence.
 const SEGMENT_GAP_S: f64 = 1.0;
 
-/// Groups timed words (on the call clock, tagged with their piece and channel) into segments:
+/// Groups timed words (on the call clock, tagged with their channel) into segments:
 /// a channel's segment goes on across piece boundaries (the VAD may cut a sentence at a pause,
 /// or the other party's backchannel may sit between its pieces) until a sentence ends or the
 /// speaker is silent for [`SEGMENT_GAP_S`]. Segments come out sorted by start.
-pub fn group_words(words: Vec<(usize, usize, Word)>) -> Vec<Segment> {
+pub fn group_words(words: Vec<(usize, Word)>) -> Vec<Segment> {
     let mut segments: Vec<Segment> = Vec::new();
     let mut open: Vec<Option<usize>> = Vec::new();
-    for (_piece, channel, word) in words {
+    for (channel, word) in words {
         if open.len() <= channel {
             open.resize(channel + 1, None);
         }
@@ -310,7 +310,7 @@ impl WhisperWorker {
         p
     }
 
-    fn window_words(&mut self, w: &Window, language: &str) -> Result<Vec<(usize, Word)>, String> {
+    fn window_words(&mut self, w: &Window, language: &str) -> Result<Vec<Word>, String> {
         self.state.full(self.params(language), &w.samples).map_err(|e| e.to_string())?;
         let mut timed = Vec::new();
         for i in 0..self.state.full_n_segments() {
@@ -336,7 +336,7 @@ impl WhisperWorker {
                     || w.pieces[piece].call_start_s + w.pieces[piece].len_s,
                     |(_, t)| t,
                 );
-                Some((piece, Word { text, start_s, end_s: end_s.max(start_s) }))
+                Some(Word { text, start_s, end_s: end_s.max(start_s) })
             })
             .collect())
     }
@@ -403,7 +403,6 @@ impl Transcriber for WhisperWorker {
         // pass, but measured on fixtures/en_pcm16k.wav (1 thread) it took 29.2 s against 24.5 s
         // channel by channel: decoding cost more than the pass saved.
         let mut words = Vec::new();
-        let mut piece_base = 0;
         for (c, (audio, spans)) in channels.iter().zip(speech).enumerate() {
             for (n, window) in pack(&[audio], &[spans]).into_iter().enumerate() {
                 let found = self.window_words(&window, language).map_err(|cause| {
@@ -413,8 +412,7 @@ impl Transcriber for WhisperWorker {
                         cause,
                     }
                 })?;
-                words.extend(found.into_iter().map(|(p, w)| (piece_base + p, c, w)));
-                piece_base += window.pieces.len();
+                words.extend(found.into_iter().map(|w| (c, w)));
             }
         }
         Ok(group_words(words))
@@ -507,14 +505,14 @@ mod tests {
     #[test]
     fn words_group_by_channel_sentence_and_silence() {
         let words = vec![
-            (0, 0, word("Hello,", 1.0, 1.3)),
-            (0, 0, word("there.", 1.3, 1.6)),
-            (0, 0, word("How", 1.7, 1.8)),
-            (1, 1, word("Uh-huh", 1.8, 2.0)),
+            (0, word("Hello,", 1.0, 1.3)),
+            (0, word("there.", 1.3, 1.6)),
+            (0, word("How", 1.7, 1.8)),
+            (1, word("Uh-huh", 1.8, 2.0)),
             // The agent's sentence goes on in the next piece, after the backchannel.
-            (2, 0, word("are", 2.3, 2.5)),
-            (2, 0, word("you", 2.5, 2.7)),
-            (3, 0, word("Fine", 5.0, 5.4)),
+            (0, word("are", 2.3, 2.5)),
+            (0, word("you", 2.5, 2.7)),
+            (0, word("Fine", 5.0, 5.4)),
         ];
         let segs = group_words(words);
         let texts: Vec<_> = segs.iter().map(|s| s.text.as_str()).collect();
