@@ -3,8 +3,11 @@
 use callgauge::config::{
     AgentChannel, AsrConfig, Config, Language, Limits, TurnConfig, VadConfig, split_cores,
 };
+use callgauge::stages::{Outcome, Script, ScriptError, outcomes, script};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Measure recorded sales and support calls: one JSON per call with talk time per speaker,
 /// the 60/40 rule, silences and a timed transcript.
@@ -23,6 +26,55 @@ pub enum Command {
     /// total speech and a transcript, with per-speaker figures null. Exit code: 0 all calls ok,
     /// 1 some calls failed (each has an error record), 2 usage error or fatal error.
     Analyze(AnalyzeArgs),
+    /// Re-score stored calls with a sales script, without re-transcribing.
+    ///
+    /// Reads call JSONs written by `analyze` (or transcripts from another ASR: see README,
+    /// "Scoring stored transcripts") and applies --script and --outcomes. With --out, writes
+    /// <OUT>/<call_id>.json per call and <OUT>/callgauge-scores.json; without, prints one JSON
+    /// document per line to stdout. Exit code: 0 all scored, 1 some inputs failed, 2 usage error.
+    Score(ScoreArgs),
+}
+
+/// The sales script and the sales outcomes, shared by `analyze` and `score`.
+#[derive(Debug, clap::Args)]
+pub struct ScriptArgs {
+    /// Sales script (TOML): stages, checklist, objections, score weights. Default: the built-in
+    /// generic B2B script (scripts/default.toml).
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+
+    /// Sales outcomes CSV with columns call_id, agent_id, outcome (won/lost), amount.
+    #[arg(long, value_name = "CSV")]
+    pub outcomes: Option<PathBuf>,
+}
+
+impl ScriptArgs {
+    /// Loads the script and the outcomes; an error names the file, the line and the problem.
+    pub fn load(&self) -> Result<(Script, HashMap<String, Outcome>), ScriptError> {
+        let script = match &self.script {
+            Some(path) => script::load(path)?,
+            None => script::default_script()?,
+        };
+        let outcomes = match &self.outcomes {
+            Some(path) => outcomes::load(path)?,
+            None => HashMap::new(),
+        };
+        Ok((script, outcomes))
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    /// Call JSON files or transcripts, and/or folders of them (*.json; batch summaries skipped).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Folder for the scored JSON (created if missing); without it, JSON Lines go to stdout.
+    #[arg(short, long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub script: ScriptArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -93,6 +145,9 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
     pub dead_air_min_s: f64,
 
+    #[command(flatten)]
+    pub script: ScriptArgs,
+
     /// Calls longer than this are refused (protects the batch from runaway files).
     #[arg(long, default_value_t = 14_400.0, value_name = "SECONDS")]
     pub max_duration_s: f64,
@@ -110,7 +165,12 @@ pub enum Side {
 
 impl AnalyzeArgs {
     /// Checks the values and builds the library's configuration.
-    pub fn into_config(self, files: usize) -> Result<Config, String> {
+    pub fn into_config(
+        self,
+        files: usize,
+        script: Script,
+        outcomes: HashMap<String, Outcome>,
+    ) -> Result<Config, String> {
         if !(0.0..=1.0).contains(&self.max_agent_share) {
             return Err(format!(
                 "--max-agent-share {} must be between 0 and 1",
@@ -164,6 +224,8 @@ impl AnalyzeArgs {
                 max_duration_s: self.max_duration_s,
                 max_file_bytes: self.max_file_mb << 20,
             },
+            script: Arc::new(script),
+            outcomes: Arc::new(outcomes),
         })
     }
 }

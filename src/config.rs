@@ -4,7 +4,10 @@
 //! stage reads its own part of. Must not: parse flags or touch the file system.
 
 pub use crate::metrics::TurnConfig;
+use crate::stages::{Outcome, Script};
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Which stereo channel carries the agent; the other one carries the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +94,10 @@ pub struct Config {
     pub asr: AsrConfig,
     pub vad: VadConfig,
     pub limits: Limits,
+    /// The sales script every call is scored against.
+    pub script: Arc<Script>,
+    /// Sales outcomes by call id (`--outcomes`); empty when none were given.
+    pub outcomes: Arc<HashMap<String, Outcome>>,
 }
 
 /// File extensions picked up when a folder is given as input.

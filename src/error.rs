@@ -19,6 +19,8 @@ pub enum Stage {
     Transcribe,
     Metrics,
     Write,
+    /// Reading a stored call JSON or transcript (`callgauge score`).
+    Parse,
 }
 
 impl fmt::Display for Stage {
@@ -31,6 +33,7 @@ impl fmt::Display for Stage {
             Stage::Transcribe => "transcribe",
             Stage::Metrics => "metrics",
             Stage::Write => "write",
+            Stage::Parse => "parse",
         };
         f.write_str(name)
     }

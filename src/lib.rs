@@ -13,6 +13,8 @@ pub mod metrics;
 pub mod pipeline;
 pub mod report;
 pub mod resample;
+pub mod rescore;
+pub mod stages;
 pub mod timeline;
 pub mod transcribe;
 pub mod vad;

@@ -10,6 +10,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Analyze(args) => analyze(args),
+        cli::Command::Score(args) => score(args),
     }
 }
 
@@ -18,7 +19,11 @@ fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
         Ok(files) => files.len(),
         Err(e) => return fatal(&anyhow::Error::new(e)),
     };
-    let cfg = match args.into_config(files) {
+    let (script, outcomes) = match args.script.load() {
+        Ok(loaded) => loaded,
+        Err(e) => return fatal(&anyhow::Error::new(e)),
+    };
+    let cfg = match args.into_config(files, script, outcomes) {
         Ok(cfg) => cfg,
         Err(e) => return fatal(&anyhow::anyhow!("invalid option: {e}")),
     };
@@ -37,6 +42,20 @@ fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
                 summary.audio_s_per_wall_s,
                 cfg.out_dir.display()
             );
+            if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+        }
+        Err(e) => fatal(&anyhow::Error::new(e)),
+    }
+}
+
+fn score(args: cli::ScoreArgs) -> ExitCode {
+    let (script, outcomes) = match args.script.load() {
+        Ok(loaded) => loaded,
+        Err(e) => return fatal(&anyhow::Error::new(e)),
+    };
+    match callgauge::rescore::run(&args.inputs, args.out.as_deref(), &script, &outcomes) {
+        Ok(summary) => {
+            eprintln!("callgauge: {} scored, {} failed", summary.scored, summary.failed);
             if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fatal(&anyhow::Error::new(e)),

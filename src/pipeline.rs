@@ -12,10 +12,11 @@ use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
 use crate::report::{
-    BatchEntry, BatchSummary, CallReport, ErrorInfo, Mode, ModelInfo, SCHEMA_VERSION, SegmentOut,
-    Source, Status, Timings, WordOut, ms,
+    BatchEntry, BatchSummary, CallReport, ErrorInfo, Mode, ModelInfo, Role, SCHEMA_VERSION,
+    SegmentOut, Source, Status, Timings, WordOut, ms,
 };
 use crate::resample::to_16k;
+use crate::stages::{self, Facts, Outcome, ScriptResult};
 use crate::timeline::Interval;
 use crate::transcribe::{Segment, Transcriber, WhisperModel, WhisperWorker, file_sha256};
 use crate::vad::{EarshotVad, speech_by_channel};
@@ -30,26 +31,36 @@ pub const BATCH_FILE: &str = "callgauge-batch.json";
 
 /// Expands folders (recursively, by audio extension) and keeps files as given; sorted, unique.
 pub fn collect_inputs(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, FatalError> {
+    collect_files(inputs, &has_audio_extension)
+        .map_err(|e| e.unwrap_or_else(|| FatalError::NoInputs(AUDIO_EXTENSIONS.join(", "))))
+}
+
+/// Files given as they are, plus those under folders that `wanted` accepts; sorted, unique.
+/// `Err(None)` when nothing was found.
+pub fn collect_files(
+    inputs: &[PathBuf],
+    wanted: &dyn Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, Option<FatalError>> {
     let mut files = Vec::new();
     for input in inputs {
         if input.is_dir() {
-            walk(input, &mut files)
-                .map_err(|e| FatalError::InputMissing(format!("{}: {e}", input.display())))?;
+            walk(input, wanted, &mut files)
+                .map_err(|e| Some(FatalError::InputMissing(format!("{}: {e}", input.display()))))?;
         } else if input.exists() {
             files.push(input.clone());
         } else {
-            return Err(FatalError::InputMissing(input.display().to_string()));
+            return Err(Some(FatalError::InputMissing(input.display().to_string())));
         }
     }
     files.sort();
     files.dedup();
     if files.is_empty() {
-        return Err(FatalError::NoInputs(AUDIO_EXTENSIONS.join(", ")));
+        return Err(None);
     }
     Ok(files)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn walk(dir: &Path, wanted: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         // Hidden files and folders (caches, editor files) are skipped, as ripgrep does.
@@ -57,8 +68,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
             continue;
         }
         if path.is_dir() {
-            walk(&path, out)?;
-        } else if has_audio_extension(&path) {
+            walk(&path, wanted, out)?;
+        } else if wanted(&path) {
             out.push(path);
         }
     }
@@ -156,13 +167,7 @@ fn describe(e: &BatchEntry) -> String {
 }
 
 fn finish_call(report: CallReport, cfg: &Config) -> BatchEntry {
-    let mut entry = BatchEntry {
-        call_id: report.call_id.clone(),
-        path: report.source.path.clone(),
-        status: report.status,
-        error: report.error.clone(),
-        duration_s: report.duration_s,
-    };
+    let mut entry = BatchEntry::new(&report);
     let out = cfg.out_dir.join(format!("{}.json", report.call_id));
     if let Err(e) = write_json_atomic(&out, &report) {
         let err = CallError::new(Stage::Write, format!("{}: {e}", out.display()));
@@ -175,6 +180,7 @@ fn finish_call(report: CallReport, cfg: &Config) -> BatchEntry {
 fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary {
     let ok = calls.iter().filter(|c| c.status == Status::Ok).count();
     let audio_s: f64 = calls.iter().filter_map(|c| c.duration_s).sum();
+    let views: Vec<stages::CallView> = calls.iter().filter_map(|c| c.view.clone()).collect();
     BatchSummary {
         schema_version: SCHEMA_VERSION,
         files: calls.len(),
@@ -185,6 +191,7 @@ fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary 
         audio_s: ms(audio_s),
         wall_s: ms(wall_s),
         audio_s_per_wall_s: if wall_s > 0.0 { ms(audio_s / wall_s) } else { 0.0 },
+        script_funnel: stages::Funnel::new(&cfg.script, &views),
         calls,
     }
 }
@@ -212,6 +219,7 @@ struct Analysis {
     speakers: metrics::Speakers,
     conversation: metrics::Conversation,
     rule: metrics::Rule6040,
+    script: ScriptResult,
 }
 
 /// Runs one call through every stage; any failure becomes an error record.
@@ -225,6 +233,7 @@ fn analyze(
     let started = Instant::now();
     let mut source = Source { path: path.display().to_string(), ..Source::default() };
     let mut timings = Timings::default();
+    let outcome = cfg.outcomes.get(call_id);
     let result = (|| {
         source.sha256 = Some(file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))?);
         let t = Instant::now();
@@ -234,17 +243,22 @@ fn analyze(
         let worker = worker.ok_or_else(|| {
             CallError::new(Stage::Transcribe, "no whisper state could be created")
         })?;
-        measure(decoded, worker, cfg, &mut timings)
+        measure(decoded, worker, cfg, outcome, &mut timings)
     })();
     timings.total = started.elapsed().as_secs_f64();
     let timings = round_timings(timings);
-    match result {
+    let mut report = match result {
         Ok(a) => build_report(call_id, source, model.clone(), a, timings),
         Err(e) => CallReport {
             timings_s: timings,
             ..CallReport::failed(call_id.into(), source, model.clone(), &e)
         },
+    };
+    if let Some(o) = outcome {
+        report.agent_id.clone_from(&o.agent_id);
+        report.outcome = Some(o.to_out());
     }
+    report
 }
 
 fn describe_source(source: &mut Source, d: &DecodedAudio) {
@@ -258,6 +272,7 @@ fn measure(
     decoded: DecodedAudio,
     worker: &mut dyn Transcriber,
     cfg: &Config,
+    outcome: Option<&Outcome>,
     timings: &mut Timings,
 ) -> Result<Analysis, CallError> {
     let duration_s = decoded.duration_s();
@@ -286,13 +301,20 @@ fn measure(
             segment_out(s, role)
         })
         .collect();
-    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(b.speaker)));
+    segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(&b.speaker)));
     timings.transcribe = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let (speakers, conversation, rule) =
         call_metrics(mode, &channels, &speech, &segments, duration_s, cfg);
+    let facts = Facts {
+        language: Some(language.clone()),
+        agent_share_of_speech: rule.agent_share_of_speech,
+        agent_questions: rule.agent_questions,
+        agent_longest_monologue_s: speakers.agent.longest_monologue_s,
+    };
+    let script = stages::evaluate(&cfg.script, &segments, &facts, outcome);
     timings.metrics = t.elapsed().as_secs_f64();
-    Ok(Analysis { duration_s, mode, language, segments, speakers, conversation, rule })
+    Ok(Analysis { duration_s, mode, language, segments, speakers, conversation, rule, script })
 }
 
 fn call_metrics(
@@ -308,7 +330,7 @@ fn call_metrics(
     }
     let agent = cfg.agent_channel.agent_index();
     let mut tracker = PitchTracker::default();
-    let mut input = |c: usize, role: &str| SpeakerInput {
+    let mut input = |c: usize, role: Role| SpeakerInput {
         speech: &speech[c],
         said: segments
             .iter()
@@ -317,8 +339,8 @@ fn call_metrics(
             .collect(),
         prosody: tracker.measure(&channels[c], &speech[c]),
     };
-    let agent_in = input(agent, "agent");
-    let customer_in = input(1 - agent, "customer");
+    let agent_in = input(agent, Role::Agent);
+    let customer_in = input(1 - agent, Role::Customer);
     let names = if agent == 0 { ("left", "right") } else { ("right", "left") };
     metrics::stereo(&agent_in, &customer_in, names, duration_s, cfg.max_agent_share, &cfg.turns)
 }
@@ -329,11 +351,11 @@ fn same_signal(a: &[f32], b: &[f32]) -> bool {
 }
 
 /// The role of each channel: `[left, right]` for stereo, `[unknown]` for mono.
-fn roles(mode: Mode, agent: AgentChannel) -> [&'static str; 2] {
+fn roles(mode: Mode, agent: AgentChannel) -> [Role; 2] {
     match (mode, agent) {
-        (Mode::Mono, _) => ["unknown", "unknown"],
-        (Mode::Stereo, AgentChannel::Left) => ["agent", "customer"],
-        (Mode::Stereo, AgentChannel::Right) => ["customer", "agent"],
+        (Mode::Mono, _) => [Role::Unknown, Role::Unknown],
+        (Mode::Stereo, AgentChannel::Left) => [Role::Agent, Role::Customer],
+        (Mode::Stereo, AgentChannel::Right) => [Role::Customer, Role::Agent],
     }
 }
 
@@ -341,7 +363,7 @@ fn roles(mode: Mode, agent: AgentChannel) -> [&'static str; 2] {
 fn choose_language(
     channels: &[Vec<f32>],
     speech: &[Vec<Interval>],
-    roles: [&str; 2],
+    roles: [Role; 2],
     worker: &mut dyn Transcriber,
     language: &Language,
 ) -> Result<String, CallError> {
@@ -351,13 +373,13 @@ fn choose_language(
     };
     // The agent's channel when the agent says anything (≥ 1 s), else the one with most speech.
     let amount = |c: usize| speech[c].iter().map(Interval::len_s).sum::<f64>();
-    let agent = (0..channels.len()).find(|&c| roles[c] == "agent" && amount(c) >= 1.0);
+    let agent = (0..channels.len()).find(|&c| roles[c] == Role::Agent && amount(c) >= 1.0);
     let most = (0..channels.len()).max_by(|&a, &b| amount(a).total_cmp(&amount(b)));
     let chosen = agent.or(most).unwrap_or(0);
     Ok(worker.detect_language(&channels[chosen], &speech[chosen], candidates)?)
 }
 
-fn segment_out(s: Segment, speaker: &'static str) -> SegmentOut {
+fn segment_out(s: Segment, speaker: Role) -> SegmentOut {
     SegmentOut {
         speaker,
         start_s: ms(s.start_s),
@@ -389,7 +411,7 @@ fn build_report(
     a: Analysis,
     timings_s: Timings,
 ) -> CallReport {
-    CallReport {
+    let mut report = CallReport {
         duration_s: Some(ms(a.duration_s)),
         mode: Some(a.mode),
         language: Some(a.language),
@@ -399,7 +421,9 @@ fn build_report(
         segments: a.segments,
         timings_s,
         ..CallReport::new(call_id.into(), source, model)
-    }
+    };
+    report.set_script(a.script);
+    report
 }
 
 #[cfg(test)]

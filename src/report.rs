@@ -7,7 +7,11 @@
 
 use crate::error::{CallError, Stage};
 use crate::metrics::{Conversation, Rule6040, Speakers};
-use serde::Serialize;
+use crate::stages::{
+    CallView, ChecklistOut, Funnel, ObjectionOut, OutcomeOut, ScoreOut, ScriptResult, StagesOut,
+    script::ScriptInfo,
+};
+use serde::{Deserialize, Serialize};
 
 /// The contract's version; bumped only for a change that could break a reader.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -42,6 +46,16 @@ pub struct CallReport {
     pub speakers: Option<Speakers>,
     pub conversation: Option<Conversation>,
     pub rule_60_40: Option<Rule6040>,
+    /// The agent, from `--outcomes`; `null` when not given.
+    pub agent_id: Option<String>,
+    /// The sale's result, from `--outcomes`; `null` when not given.
+    pub outcome: Option<OutcomeOut>,
+    /// The sales script the call was scored against.
+    pub script: Option<ScriptInfo>,
+    pub stages: Option<StagesOut>,
+    pub checklist: Option<ChecklistOut>,
+    pub objections: Option<Vec<ObjectionOut>>,
+    pub score: Option<ScoreOut>,
     pub segments: Vec<SegmentOut>,
     pub timings_s: Timings,
 }
@@ -78,18 +92,28 @@ pub struct ModelInfo {
     pub sha256: String,
 }
 
+/// Who speaks: `agent`, `customer`, or `unknown` (mono).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Agent,
+    Customer,
+    Unknown,
+}
+
 /// A transcribed stretch of one speaker's speech.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SegmentOut {
-    /// `agent`, `customer`, or `unknown` (mono).
-    pub speaker: &'static str,
+    pub speaker: Role,
     pub start_s: f64,
     pub end_s: f64,
     pub text: String,
+    /// Word times from Whisper's alignment; may be absent from transcripts made elsewhere.
+    #[serde(default)]
     pub words: Vec<WordOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WordOut {
     pub text: String,
     pub start_s: f64,
@@ -124,9 +148,25 @@ impl CallReport {
             speakers: None,
             conversation: None,
             rule_60_40: None,
+            agent_id: None,
+            outcome: None,
+            script: None,
+            stages: None,
+            checklist: None,
+            objections: None,
+            score: None,
             segments: Vec::new(),
             timings_s: Timings::default(),
         }
+    }
+
+    /// Adds what the sales script found.
+    pub fn set_script(&mut self, r: ScriptResult) {
+        self.script = Some(r.script);
+        self.stages = Some(r.stages);
+        self.checklist = Some(r.checklist);
+        self.objections = Some(r.objections);
+        self.score = Some(r.score);
     }
 
     /// The record of a call that failed at some stage; what was learnt before it is kept.
@@ -144,6 +184,33 @@ pub struct BatchEntry {
     pub status: Status,
     pub error: Option<ErrorInfo>,
     pub duration_s: Option<f64>,
+    pub agent_id: Option<String>,
+    /// The furthest script stage reached.
+    pub last_stage: Option<String>,
+    pub quality_index: Option<f64>,
+    /// What the batch's funnel needs of this call.
+    #[serde(skip)]
+    pub view: Option<CallView>,
+}
+
+impl BatchEntry {
+    pub fn new(r: &CallReport) -> Self {
+        let view = r.stages.as_ref().map(|s| {
+            let quality = r.score.as_ref().and_then(|s| s.quality_index);
+            CallView::new(s, r.objections.as_deref().unwrap_or_default(), quality)
+        });
+        BatchEntry {
+            call_id: r.call_id.clone(),
+            path: r.source.path.clone(),
+            status: r.status,
+            error: r.error.clone(),
+            duration_s: r.duration_s,
+            agent_id: r.agent_id.clone(),
+            last_stage: r.stages.as_ref().and_then(|s| s.last.clone()),
+            quality_index: r.score.as_ref().and_then(|s| s.quality_index),
+            view,
+        }
+    }
 }
 
 /// `<out>/callgauge-batch.json`: what a batch did, written when it ends.
@@ -159,6 +226,8 @@ pub struct BatchSummary {
     pub wall_s: f64,
     /// Seconds of call audio processed per wall-clock second.
     pub audio_s_per_wall_s: f64,
+    /// Stages reached, objections and mean quality over the calls that were scored.
+    pub script_funnel: Funnel,
     pub calls: Vec<BatchEntry>,
 }
 

@@ -289,3 +289,63 @@ fn conversation_metrics_match_the_planted_truth() {
         }
     }
 }
+
+#[test]
+fn sales_script_stages_and_objections_are_found_in_the_transcribed_calls() {
+    let truth = truth();
+    let out = batch();
+    for (lang, min) in [("en", 0.9), ("ru", 0.8)] {
+        let t = &truth[lang];
+        let mut counts = StageCounts::default();
+        for file in t["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()) {
+            if file.contains("mono") {
+                continue;
+            }
+            let doc = report(out, file);
+            counts.add(&t["lines"], &doc["stages"]["hits"]);
+            assert_eq!(doc["stages"]["last"], "closing", "{file}");
+            assert_eq!(doc["stages"]["order_violations"], serde_json::json!([]), "{file}");
+            // The planted price objection, at its time, handled by the agent.
+            let planted = t["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| l["tags"].as_array().unwrap().iter().any(|x| x == "objection:price"))
+                .unwrap();
+            let objections = doc["objections"].as_array().unwrap();
+            assert_eq!(objections.len(), 1, "{file}: {objections:?}");
+            let o = &objections[0];
+            let at = o["at_s"].as_f64().unwrap();
+            let (start, end) =
+                (planted["start_s"].as_f64().unwrap(), planted["end_s"].as_f64().unwrap());
+            assert!(
+                o["category"] == "price" && at >= start - 0.3 && at <= end + 0.3,
+                "{file}: {o}"
+            );
+            assert_eq!(o["handled"], true, "{file}: {o}");
+            let pause = o["agent_pause_s"].as_f64().unwrap();
+            assert!((0.2..=1.5).contains(&pause), "{file}: agent pause {pause} (planted 0.6 s)");
+            // Every checklist item the dialogue was written to pass does pass.
+            for item in doc["checklist"]["items"].as_array().unwrap() {
+                assert_eq!(item["passed"], true, "{file}: {item}");
+            }
+            let q = doc["score"]["quality_index"].as_f64().unwrap();
+            assert!((0.0..=100.0).contains(&q), "{file}: {q}");
+        }
+        eprintln!(
+            "{lang}: stage recall {:.3} ({}/{}), precision {:.3} ({}/{})",
+            counts.recall(),
+            counts.found,
+            counts.planted,
+            counts.precision(),
+            counts.right,
+            counts.hits
+        );
+        assert!(counts.recall() >= min && counts.precision() >= min, "{lang}: {counts:?}");
+    }
+    let summary = read_json(&out.join("callgauge-batch.json"));
+    let funnel = &summary["script_funnel"];
+    assert_eq!(funnel["calls"], 7);
+    assert_eq!(funnel["stages"][4]["stage"], "closing");
+    assert_eq!(funnel["objections"][0]["raised"], 7);
+}

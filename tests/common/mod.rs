@@ -78,3 +78,58 @@ pub fn normalize(text: &str) -> String {
         .collect();
     cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// Stage hits scored against the planted stages of a dialogue (`truth.json` lines tagged
+/// `stage:<id>`): a planted line is found when a hit of its stage starts within it (±0.3 s); a
+/// hit is right when it starts within a line planted with its stage.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StageCounts {
+    pub planted: usize,
+    pub found: usize,
+    pub hits: usize,
+    pub right: usize,
+}
+
+impl StageCounts {
+    pub fn add(&mut self, lines: &Value, hits: &Value) {
+        let within = |l: &Value, t: f64| {
+            t >= l["start_s"].as_f64().unwrap() - 0.3 && t <= l["end_s"].as_f64().unwrap() + 0.3
+        };
+        let stage_of = |l: &Value| -> Vec<String> {
+            l["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|t| t.as_str().unwrap().strip_prefix("stage:").map(String::from))
+                .collect()
+        };
+        let hits = hits.as_array().unwrap();
+        for line in lines.as_array().unwrap() {
+            for stage in stage_of(line) {
+                self.planted += 1;
+                let found = hits.iter().any(|h| {
+                    h["stage"] == stage.as_str() && within(line, h["start_s"].as_f64().unwrap())
+                });
+                self.found += usize::from(found);
+            }
+        }
+        for h in hits {
+            self.hits += 1;
+            let at = h["start_s"].as_f64().unwrap();
+            let right = lines
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| within(l, at) && stage_of(l).iter().any(|s| h["stage"] == s.as_str()));
+            self.right += usize::from(right);
+        }
+    }
+
+    pub fn recall(&self) -> f64 {
+        self.found as f64 / self.planted.max(1) as f64
+    }
+
+    pub fn precision(&self) -> f64 {
+        self.right as f64 / self.hits.max(1) as f64
+    }
+}

@@ -1,0 +1,346 @@
+//! Rescore: `callgauge score` — applies a (new) sales script to calls already transcribed,
+//! without touching audio. QA leads change scripts far more often than they re-run audio.
+//!
+//! Takes: a call JSON written by `callgauge analyze`, or a transcript from any ASR in the simple
+//! format below, plus a script and outcomes. Gives: one [`ScoreDoc`] per input. Must not: run
+//! the model or read audio.
+//!
+//! The transcript format (a subset of the call JSON, so both read the same way):
+//!
+//! ```json
+//! {"call_id": "c1", "language": "en",
+//!  "segments": [{"speaker": "agent", "start_s": 0.6, "end_s": 5.7, "text": "Good morning…"}]}
+//! ```
+//!
+//! `speaker` is `agent`, `customer` or `unknown`; `call_id` defaults to the file stem,
+//! `language` to every language of the script, and `words` (word times) are optional. From a
+//! transcript, the agent's share of speech is the share of segment time and questions are
+//! counted on the agent's segments with callgauge's own rule.
+
+use crate::error::{CallError, FatalError, Stage};
+use crate::metrics::speech::is_question;
+use crate::pipeline::{BATCH_FILE, collect_files, write_json_atomic};
+use crate::report::{Role, SCHEMA_VERSION, SegmentOut, ms};
+use crate::stages::{
+    self, CallView, ChecklistOut, Facts, Funnel, ObjectionOut, Outcome, OutcomeOut, ScoreOut,
+    Script, ScriptInfo, StagesOut,
+};
+use crate::timeline::{Interval, normalize, total_s};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Deserialize)]
+struct Input {
+    call_id: Option<String>,
+    status: Option<String>,
+    language: Option<String>,
+    duration_s: Option<f64>,
+    #[serde(default)]
+    segments: Option<Vec<SegmentOut>>,
+    rule_60_40: Option<RuleIn>,
+    speakers: Option<SpeakersIn>,
+}
+
+#[derive(Deserialize)]
+struct RuleIn {
+    agent_share_of_speech: Option<f64>,
+    agent_questions: Option<usize>,
+}
+
+#[derive(Deserialize)]
+struct SpeakersIn {
+    agent: SpeakerIn,
+}
+
+#[derive(Deserialize)]
+struct SpeakerIn {
+    longest_monologue_s: Option<f64>,
+}
+
+/// One rescored call: what `callgauge score` writes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreDoc {
+    pub schema_version: u32,
+    pub call_id: String,
+    /// The file scored.
+    pub input: String,
+    pub language: Option<String>,
+    pub duration_s: Option<f64>,
+    pub agent_id: Option<String>,
+    pub outcome: Option<OutcomeOut>,
+    pub script: ScriptInfo,
+    pub stages: StagesOut,
+    pub checklist: ChecklistOut,
+    pub objections: Vec<ObjectionOut>,
+    pub score: ScoreOut,
+}
+
+/// Scores the call JSON or transcript at `path`.
+pub fn score_file(
+    path: &Path,
+    script: &Script,
+    outcomes: &HashMap<String, Outcome>,
+) -> Result<ScoreDoc, CallError> {
+    let text = std::fs::read_to_string(path).map_err(|e| CallError::new(Stage::Read, e))?;
+    let input: Input = serde_json::from_str(&text).map_err(|e| CallError::new(Stage::Parse, e))?;
+    if input.status.as_deref() == Some("error") {
+        return Err(CallError::new(Stage::Parse, "the call failed in analysis; nothing to score"));
+    }
+    let Some(segments) = input.segments else {
+        return Err(CallError::new(
+            Stage::Parse,
+            "no `segments` array: not a call JSON or transcript",
+        ));
+    };
+    let call_id = input.call_id.unwrap_or_else(|| {
+        path.file_stem().map_or("call".into(), |s| s.to_string_lossy().into_owned())
+    });
+    let facts = match input.rule_60_40 {
+        Some(rule) => Facts {
+            language: input.language.clone(),
+            agent_share_of_speech: rule.agent_share_of_speech,
+            agent_questions: rule.agent_questions,
+            agent_longest_monologue_s: input.speakers.and_then(|s| s.agent.longest_monologue_s),
+        },
+        None => transcript_facts(input.language.clone(), &segments),
+    };
+    let outcome = outcomes.get(&call_id);
+    let r = stages::evaluate(script, &segments, &facts, outcome);
+    Ok(ScoreDoc {
+        schema_version: SCHEMA_VERSION,
+        call_id,
+        input: path.display().to_string(),
+        language: input.language,
+        duration_s: input.duration_s,
+        agent_id: outcome.and_then(|o| o.agent_id.clone()),
+        outcome: outcome.map(Outcome::to_out),
+        script: r.script,
+        stages: r.stages,
+        checklist: r.checklist,
+        objections: r.objections,
+        score: r.score,
+    })
+}
+
+/// The call figures a plain transcript can give.
+fn transcript_facts(language: Option<String>, segments: &[SegmentOut]) -> Facts {
+    let time = |role: Role| {
+        let spans = segments
+            .iter()
+            .filter(|s| s.speaker == role && s.end_s > s.start_s)
+            .map(|s| Interval::new(s.start_s, s.end_s))
+            .collect();
+        total_s(&normalize(spans))
+    };
+    let (agent, customer) = (time(Role::Agent), time(Role::Customer));
+    let agent_said = segments.iter().filter(|s| s.speaker == Role::Agent);
+    let stereo = agent > 0.0 || customer > 0.0;
+    Facts {
+        language,
+        agent_share_of_speech: (agent + customer > 0.0).then(|| ms(agent / (agent + customer))),
+        agent_questions: stereo.then(|| agent_said.filter(|s| is_question(&s.text)).count()),
+        agent_longest_monologue_s: stereo.then(|| longest_agent_run(segments)),
+    }
+}
+
+/// The longest stretch of agent segments with no customer segment starting inside it and no
+/// gap of [`TURN_BRIDGE_S`] or more: the transcript's view of the longest monologue.
+fn longest_agent_run(segments: &[SegmentOut]) -> f64 {
+    let mut sorted: Vec<&SegmentOut> =
+        segments.iter().filter(|s| s.speaker != Role::Unknown).collect();
+    sorted.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    let (mut best, mut run): (f64, Option<(f64, f64)>) = (0.0, None);
+    for s in sorted {
+        run = match (s.speaker, run) {
+            (Role::Agent, Some((a, b))) if s.start_s - b < TURN_BRIDGE_S => {
+                Some((a, b.max(s.end_s)))
+            }
+            (Role::Agent, _) => Some((s.start_s, s.end_s)),
+            _ => None,
+        };
+        if let Some((a, b)) = run {
+            best = best.max(b - a);
+        }
+    }
+    ms(best)
+}
+
+/// Silences shorter than this inside one speaker's speech do not end their turn (as
+/// `--turn-bridge-s`'s default).
+const TURN_BRIDGE_S: f64 = 1.0;
+
+/// Name of the summary `callgauge score --out` writes next to the scored calls.
+pub const SCORES_FILE: &str = "callgauge-scores.json";
+
+/// One line of the scores summary.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreEntry {
+    pub call_id: Option<String>,
+    pub input: String,
+    /// `null` when scored; else `<path>: <stage>: <cause>`.
+    pub error: Option<String>,
+    pub agent_id: Option<String>,
+    pub last_stage: Option<String>,
+    pub checklist_share: Option<f64>,
+    pub quality_index: Option<f64>,
+}
+
+/// `<out>/callgauge-scores.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScoreSummary {
+    pub schema_version: u32,
+    pub script: ScriptInfo,
+    pub scored: usize,
+    pub failed: usize,
+    pub script_funnel: Funnel,
+    pub calls: Vec<ScoreEntry>,
+}
+
+fn is_call_json(path: &Path) -> bool {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.ends_with(".json") && name != BATCH_FILE && name != SCORES_FILE
+}
+
+/// Scores every input; with `out`, writes one document per call and the summary there, else
+/// prints the documents to stdout as JSON Lines. A bad input is reported and skipped.
+pub fn run(
+    inputs: &[PathBuf],
+    out: Option<&Path>,
+    script: &Script,
+    outcomes: &HashMap<String, Outcome>,
+) -> Result<ScoreSummary, FatalError> {
+    let files = collect_files(inputs, &is_call_json).map_err(|e| {
+        e.unwrap_or_else(|| FatalError::NoInputs("call JSON or transcript *.json".into()))
+    })?;
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).map_err(|e| FatalError::OutDir {
+            path: dir.display().to_string(),
+            cause: e.to_string(),
+        })?;
+    }
+    let mut calls = Vec::new();
+    let mut views = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for path in &files {
+        let shown = path.display().to_string();
+        let written = score_file(path, script, outcomes).and_then(|doc| {
+            match out {
+                Some(dir) => write_json_atomic(&dir.join(format!("{}.json", doc.call_id)), &doc),
+                None => serde_json::to_writer(&mut stdout, &doc)
+                    .map_err(std::io::Error::other)
+                    .and_then(|()| stdout.write_all(b"\n")),
+            }
+            .map_err(|e| CallError::new(Stage::Write, e))?;
+            Ok(doc)
+        });
+        let entry = match written {
+            Ok(doc) => {
+                eprintln!(
+                    "{shown}: last stage {}, checklist {}, quality {}",
+                    doc.stages.last.as_deref().unwrap_or("none"),
+                    doc.checklist.share.map_or("n/a".into(), |s| format!("{:.0} %", 100.0 * s)),
+                    doc.score.quality_index.map_or("n/a".into(), |q| format!("{q:.1}")),
+                );
+                views.push(CallView::new(&doc.stages, &doc.objections, doc.score.quality_index));
+                ScoreEntry {
+                    call_id: Some(doc.call_id),
+                    input: shown,
+                    error: None,
+                    agent_id: doc.agent_id,
+                    last_stage: doc.stages.last,
+                    checklist_share: doc.checklist.share,
+                    quality_index: doc.score.quality_index,
+                }
+            }
+            Err(e) => {
+                let message = format!("{shown}: {e}");
+                eprintln!("{message}");
+                ScoreEntry {
+                    call_id: None,
+                    input: shown,
+                    error: Some(message),
+                    agent_id: None,
+                    last_stage: None,
+                    checklist_share: None,
+                    quality_index: None,
+                }
+            }
+        };
+        calls.push(entry);
+    }
+    let failed = calls.iter().filter(|c| c.error.is_some()).count();
+    let summary = ScoreSummary {
+        schema_version: SCHEMA_VERSION,
+        script: script.info(),
+        scored: calls.len() - failed,
+        failed,
+        script_funnel: Funnel::new(script, &views),
+        calls,
+    };
+    if let Some(dir) = out {
+        let path = dir.join(SCORES_FILE);
+        if let Err(e) = write_json_atomic(&path, &summary) {
+            eprintln!("{}: write: {e}", path.display());
+        }
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn scores_a_plain_transcript() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = write(
+            dir.path(),
+            "c7.json",
+            r#"{"language":"en","segments":[
+              {"speaker":"agent","start_s":0,"end_s":3,"text":"Good morning! How many orders do you place?"},
+              {"speaker":"customer","start_s":3.5,"end_s":5.5,"text":"That is too expensive."},
+              {"speaker":"agent","start_s":6,"end_s":9,"text":"I understand, our prices are lower."}]}"#,
+        );
+        let script = stages::script::default_script().unwrap();
+        let outcomes = HashMap::from([(
+            "c7".to_string(),
+            Outcome { agent_id: Some("a1".into()), won: Some(true), amount: Some(2000.0) },
+        )]);
+        let doc = score_file(&p, &script, &outcomes).unwrap();
+        assert_eq!(doc.call_id, "c7");
+        assert_eq!(doc.agent_id.as_deref(), Some("a1"));
+        assert_eq!(doc.stages.reached, ["greeting", "needs_discovery", "objection_handling"]);
+        assert_eq!(doc.objections.len(), 1);
+        assert_eq!(doc.objections[0].agent_pause_s, Some(0.5));
+        assert_eq!(doc.score.components.rule_60_40.value, Some(0.0)); // agent share 6/8 = 0.75
+        assert_eq!(doc.score.components.deal.value, Some(1.0));
+    }
+
+    #[test]
+    fn bad_inputs_say_what_is_wrong() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = stages::script::default_script().unwrap();
+        let none = HashMap::new();
+        let err = |name: &str, text: &str| {
+            score_file(&write(dir.path(), name, text), &script, &none).unwrap_err().to_string()
+        };
+        assert!(err("a.json", "{not json").starts_with("parse: key must be a string"));
+        assert!(err("b.json", r#"{"call_id":"x"}"#).contains("no `segments` array"));
+        assert!(
+            err("c.json", r#"{"status":"error","segments":[]}"#).contains("failed in analysis")
+        );
+        let e =
+            err("d.json", r#"{"segments":[{"speaker":"boss","start_s":0,"end_s":1,"text":"hi"}]}"#);
+        assert!(e.contains("unknown variant `boss`"), "{e}");
+        let missing = score_file(&dir.path().join("nope.json"), &script, &none).unwrap_err();
+        assert_eq!(missing.stage, Stage::Read);
+    }
+}

@@ -1,0 +1,152 @@
+//! Phrase matching that survives ASR errors and Russian morphology.
+//!
+//! A phrase is a sequence of stems. It matches an utterance when its stems occur there in order,
+//! with at most `max_gap` other words between neighbours ("удобно … сейчас говорить"), and each
+//! phrase word meets an utterance word when:
+//! - their stems are equal ("удобно"/"удобное"), or
+//! - the shorter stem has at least `min_prefix_len` letters and starts the longer one
+//!   ("deliv"/"deliveri": Snowball stems "delivering" and "delivery" differently), or
+//! - both have at least `min_edit_len` letters and their stems or words are at most `max_edits`
+//!   edits apart (a one-letter ASR slip: "convinient").
+//!
+//! Takes: compiled phrases and an utterance's tokens. Gives: where the phrase matched.
+//! Must not: know speakers, times or stage names.
+
+use super::text::{Token, tokens};
+use serde::Deserialize;
+
+/// How loosely phrases match; the script's `[matching]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MatchOptions {
+    /// Other words allowed between two neighbouring words of a phrase.
+    pub max_gap: usize,
+    /// Letter edits (Levenshtein) allowed between a phrase word and an utterance word.
+    pub max_edits: usize,
+    /// Words shorter than this (in letters) must match exactly or by stem.
+    pub min_edit_len: usize,
+    /// A stem at least this long matches a longer stem it begins.
+    pub min_prefix_len: usize,
+}
+
+impl Default for MatchOptions {
+    fn default() -> Self {
+        MatchOptions { max_gap: 3, max_edits: 1, min_edit_len: 5, min_prefix_len: 5 }
+    }
+}
+
+/// A script phrase, normalised once.
+#[derive(Debug, Clone)]
+pub struct Phrase {
+    /// As written in the script.
+    pub text: String,
+    pub tokens: Vec<Token>,
+}
+
+impl Phrase {
+    /// `None` when the phrase holds no word at all.
+    pub fn new(text: &str) -> Option<Self> {
+        let tokens = tokens(text);
+        (!tokens.is_empty()).then(|| Phrase { text: text.to_string(), tokens })
+    }
+
+    /// The first match in `words`: indices of the first and last matched word.
+    pub fn find(&self, words: &[Token], opt: &MatchOptions) -> Option<(usize, usize)> {
+        (0..words.len()).find_map(|start| {
+            if !similar(&self.tokens[0], &words[start], opt) {
+                return None;
+            }
+            self.rest(1, start, words, opt).map(|end| (start, end))
+        })
+    }
+
+    /// Matches phrase words `from..` after utterance word `prev`; returns the last index.
+    fn rest(&self, from: usize, prev: usize, words: &[Token], opt: &MatchOptions) -> Option<usize> {
+        let Some(want) = self.tokens.get(from) else { return Some(prev) };
+        let last = (prev + 1 + opt.max_gap).min(words.len().saturating_sub(1));
+        (prev + 1..=last)
+            .filter(|&i| i < words.len() && similar(want, &words[i], opt))
+            .find_map(|i| self.rest(from + 1, i, words, opt))
+    }
+}
+
+fn similar(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
+    if a.stem == b.stem || a.word == b.word {
+        return true;
+    }
+    let (la, lb) = (a.stem.chars().count(), b.stem.chars().count());
+    let (short, long) = if la <= lb { (&a.stem, &b.stem) } else { (&b.stem, &a.stem) };
+    if la.min(lb) >= opt.min_prefix_len && long.starts_with(short.as_str()) {
+        return true;
+    }
+    let long_enough =
+        |x: &str, y: &str| x.chars().count().min(y.chars().count()) >= opt.min_edit_len;
+    (long_enough(&a.stem, &b.stem) && strsim::levenshtein(&a.stem, &b.stem) <= opt.max_edits)
+        || (long_enough(&a.word, &b.word) && strsim::levenshtein(&a.word, &b.word) <= opt.max_edits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hit(phrase: &str, said: &str) -> Option<(usize, usize)> {
+        let p = Phrase::new(phrase).unwrap();
+        p.find(&tokens(said), &MatchOptions::default())
+    }
+
+    #[test]
+    fn russian_inflected_forms_match() {
+        assert!(hit("удобно говорить", "Вам удобно сейчас говорить?").is_some());
+        assert!(hit("удобное время", "Это удобное время?").is_some());
+        assert!(hit("удобно", "А когда вам будет удобнее?").is_some());
+        assert!(hit("новая доставка", "о новой доставке").is_some());
+        // Irregular stems ("время" → "врем", "времени" → "времен") need both forms in the script.
+        assert!(hit("удобное время", "в удобное время").is_some());
+    }
+
+    #[test]
+    fn english_inflected_forms_match() {
+        assert_eq!(hit("next day delivering", "we offer next day delivery"), Some((2, 4)));
+        assert!(hit("send the contract", "I will be sending the contracts today").is_some());
+    }
+
+    #[test]
+    fn one_letter_asr_errors_match_but_two_do_not() {
+        assert!(hit("convenient time", "is it a convinient time").is_some());
+        assert!(hit("удобно говорить", "вам удобно говорит").is_some());
+        assert!(hit("удобно говорить", "вам удобно сейчас гаворить").is_some());
+        assert!(hit("удобно говорить", "вам удобно сейчас гаварить").is_none());
+        assert!(hit("convenient time", "is it a konvinient time").is_none());
+    }
+
+    #[test]
+    fn filler_words_may_split_a_phrase_up_to_the_gap() {
+        assert!(hit("удобно говорить", "удобно э-э ну сейчас говорить").is_some());
+        assert!(hit("a convenient time", "a um well you know convenient time").is_none());
+        assert!(hit("convenient time", "convenient uh um time").is_some());
+    }
+
+    #[test]
+    fn order_matters_and_short_words_must_be_exact() {
+        assert!(hit("send contract", "contract send").is_none());
+        assert!(hit("no time", "no tie").is_none());
+        assert!(hit("нет времени", "нет времени").is_some());
+        assert!(hit("цена", "цель").is_none());
+        // A short stem does not swallow a longer word it begins: "good" is not "goodbye".
+        assert!(hit("goodbye", "good morning").is_none());
+    }
+
+    #[test]
+    fn backtracks_past_an_early_partial_match() {
+        // The first "send" is followed by no "contract" within the gap; the second one is.
+        assert_eq!(
+            hit("send contract", "send it later and then we send the contract"),
+            Some((6, 8))
+        );
+    }
+
+    #[test]
+    fn empty_phrase_is_rejected() {
+        assert!(Phrase::new(" ?! ").is_none());
+    }
+}

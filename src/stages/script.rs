@@ -1,0 +1,471 @@
+//! The sales script: a TOML file a QA lead edits (stages, checklist, objections, score weights),
+//! parsed and checked into a [`Script`] with every phrase compiled once.
+//!
+//! Takes: the script's text and its path (for messages). Gives: a [`Script`], or a
+//! [`ScriptError`] naming the file, the line and what is wrong. Must not: look at calls.
+
+use super::matcher::{MatchOptions, Phrase};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use toml::Spanned;
+
+/// The script shipped with callgauge (generic B2B phone sale, Russian and English).
+pub const DEFAULT_SCRIPT: &str = include_str!("../../scripts/default.toml");
+/// How `--script` names the built-in script in messages and reports.
+pub const DEFAULT_SCRIPT_PATH: &str = "<built-in scripts/default.toml>";
+
+/// A script that could not be used: `<path>:<line>: <what is wrong>`.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ScriptError {
+    pub path: String,
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}: {}", self.path, self.message),
+            None => write!(f, "{}: {}", self.path, self.message),
+        }
+    }
+}
+
+/// Who must say a phrase for it to count. Mono calls have no speakers, so there every
+/// utterance counts for every rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SpeakerRule {
+    Agent,
+    Customer,
+    Any,
+}
+
+/// A call figure a checklist item can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Metric {
+    /// `rule_60_40.agent_share_of_speech` (0–1).
+    AgentShareOfSpeech,
+    /// `rule_60_40.agent_questions`.
+    AgentQuestions,
+    /// `speakers.agent.longest_monologue_s`.
+    AgentLongestMonologueS,
+}
+
+/// Phrases per language code (`en`, `ru`, …), compiled.
+#[derive(Debug, Clone, Default)]
+pub struct Phrases(pub Vec<(String, Phrase)>);
+
+impl Phrases {
+    /// The phrases for `language`, or every phrase when the script has none in that language.
+    pub fn for_language<'a>(&'a self, language: Option<&str>) -> Vec<&'a Phrase> {
+        let known = language.is_some_and(|l| self.0.iter().any(|(lang, _)| lang == l));
+        self.0
+            .iter()
+            .filter(|(lang, _)| !known || Some(lang.as_str()) == language)
+            .map(|(_, p)| p)
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StageDef {
+    pub id: String,
+    pub title: String,
+    pub speaker: SpeakerRule,
+    /// An optional stage (objection handling) need not come before the later ones.
+    pub optional: bool,
+    pub phrases: Phrases,
+}
+
+#[derive(Debug, Clone)]
+pub enum Rule {
+    /// The stage (index into `Script::stages`) is reached.
+    Stage(usize),
+    /// One of the phrases is said by `speaker`, within the first `within_s` seconds if given.
+    Phrase { speaker: SpeakerRule, phrases: Phrases, within_s: Option<f64> },
+    /// A call figure lies within [min, max].
+    Metric { metric: Metric, min: Option<f64>, max: Option<f64> },
+    /// Every objection the customer raised was handled (not applicable when none was raised).
+    ObjectionsHandled,
+}
+
+#[derive(Debug, Clone)]
+pub struct ChecklistItem {
+    pub id: String,
+    pub title: String,
+    pub weight: f64,
+    pub rule: Rule,
+}
+
+#[derive(Debug, Clone)]
+pub struct ObjectionCategory {
+    pub id: String,
+    pub title: String,
+    /// What the customer says.
+    pub customer: Phrases,
+    /// What the agent says that handles this category (besides the generic handling phrases).
+    pub handling: Phrases,
+}
+
+/// The components of the quality index and their weights (any non-negative numbers; the
+/// index divides by the sum of the weights of the components a call has data for).
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weights {
+    pub checklist: f64,
+    pub rule_60_40: f64,
+    pub questions: f64,
+    pub objections: f64,
+    pub conversion: f64,
+    pub deal: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            checklist: 25.0,
+            rule_60_40: 10.0,
+            questions: 5.0,
+            objections: 10.0,
+            conversion: 30.0,
+            deal: 20.0,
+        }
+    }
+}
+
+/// The script's `[score]` table.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScoreConfig {
+    pub weights: Weights,
+    /// Agent share of speech at or below which 60/40 adherence is 1.
+    pub agent_share_target: f64,
+    /// Agent share at or above which adherence is 0 (linear in between).
+    pub agent_share_zero_at: f64,
+    /// Agent questions that score 1 (fewer score proportionally).
+    pub questions_target: f64,
+    /// Deal amount that scores 1 (smaller won deals score proportionally).
+    pub deal_target: f64,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        ScoreConfig {
+            weights: Weights::default(),
+            agent_share_target: 0.4,
+            agent_share_zero_at: 0.7,
+            questions_target: 4.0,
+            deal_target: 1000.0,
+        }
+    }
+}
+
+/// A checked, compiled script.
+#[derive(Debug, Clone)]
+pub struct Script {
+    pub name: String,
+    /// Where it came from, as given to `--script`.
+    pub path: String,
+    /// sha256 of the file's bytes, so a report says exactly which script scored it.
+    pub sha256: String,
+    pub matching: MatchOptions,
+    /// In script order.
+    pub stages: Vec<StageDef>,
+    pub checklist: Vec<ChecklistItem>,
+    /// An objection counts as handled when a handling phrase follows within this many seconds.
+    pub handle_within_s: f64,
+    pub generic_handling: Phrases,
+    pub objections: Vec<ObjectionCategory>,
+    pub score: ScoreConfig,
+}
+
+/// Which script scored a call: `script` in the call JSON.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ScriptInfo {
+    pub name: String,
+    /// As given to `--script`, or `<built-in scripts/default.toml>`.
+    pub path: String,
+    /// sha256 of the script file's bytes.
+    pub sha256: String,
+}
+
+impl Script {
+    pub fn info(&self) -> ScriptInfo {
+        ScriptInfo { name: self.name.clone(), path: self.path.clone(), sha256: self.sha256.clone() }
+    }
+}
+
+type RawPhrases = BTreeMap<String, Vec<String>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawScript {
+    name: String,
+    #[serde(default)]
+    matching: MatchOptions,
+    stages: Vec<RawStage>,
+    #[serde(default)]
+    checklist: Vec<RawItem>,
+    #[serde(default)]
+    objections: RawObjections,
+    #[serde(default)]
+    score: ScoreConfig,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStage {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default = "agent")]
+    speaker: SpeakerRule,
+    #[serde(default)]
+    optional: bool,
+    phrases: Spanned<RawPhrases>,
+}
+
+fn agent() -> SpeakerRule {
+    SpeakerRule::Agent
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawItem {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default = "one")]
+    weight: Spanned<f64>,
+    rule: Spanned<RawRule>,
+}
+
+fn one() -> Spanned<f64> {
+    Spanned::new(0..0, 1.0)
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+enum RawRule {
+    Stage { stage: String },
+    Phrase { speaker: SpeakerRule, phrases: RawPhrases, within_s: Option<f64> },
+    Metric { metric: Metric, min: Option<f64>, max: Option<f64> },
+    ObjectionsHandled {},
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObjections {
+    #[serde(default = "twenty")]
+    handle_within_s: f64,
+    #[serde(default = "no_phrases")]
+    handling: Spanned<RawPhrases>,
+    #[serde(default)]
+    categories: Vec<RawCategory>,
+}
+
+impl Default for RawObjections {
+    fn default() -> Self {
+        RawObjections { handle_within_s: twenty(), handling: no_phrases(), categories: Vec::new() }
+    }
+}
+
+fn twenty() -> f64 {
+    20.0
+}
+
+fn no_phrases() -> Spanned<RawPhrases> {
+    Spanned::new(0..0, RawPhrases::new())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCategory {
+    id: Spanned<String>,
+    title: String,
+    customer: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    handling: Spanned<RawPhrases>,
+}
+
+/// Reads and checks a script; `text` is the file's content and `path` names it in errors.
+pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
+    let fail =
+        |line: Option<usize>, message: String| ScriptError { path: path.into(), line, message };
+    let line_of = |span: std::ops::Range<usize>| {
+        Some(text[..span.start.min(text.len())].matches('\n').count() + 1)
+    };
+    let raw: RawScript = toml::from_str(text).map_err(|e| {
+        let line = e.span().and_then(&line_of);
+        fail(line, e.message().trim().to_string())
+    })?;
+    let compile = |p: &Spanned<RawPhrases>, what: &str| -> Result<Phrases, ScriptError> {
+        let mut out = Vec::new();
+        for (lang, list) in p.get_ref() {
+            for text in list {
+                let phrase = Phrase::new(text).ok_or_else(|| {
+                    fail(
+                        line_of(p.span()),
+                        format!("{what}: phrase {text:?} ({lang}) has no words"),
+                    )
+                })?;
+                out.push((lang.clone(), phrase));
+            }
+        }
+        Ok(Phrases(out))
+    };
+    let mut ids = HashSet::new();
+    let mut stages = Vec::new();
+    for s in &raw.stages {
+        if !ids.insert(s.id.get_ref().clone()) {
+            return Err(fail(
+                line_of(s.id.span()),
+                format!("stage id {:?} is used twice", s.id.get_ref()),
+            ));
+        }
+        let phrases = compile(&s.phrases, &format!("stage {:?}", s.id.get_ref()))?;
+        if phrases.0.is_empty() {
+            return Err(fail(
+                line_of(s.phrases.span()),
+                format!("stage {:?} has no phrases", s.id.get_ref()),
+            ));
+        }
+        stages.push(StageDef {
+            id: s.id.get_ref().clone(),
+            title: s.title.clone(),
+            speaker: s.speaker,
+            optional: s.optional,
+            phrases,
+        });
+    }
+    if stages.is_empty() {
+        return Err(fail(None, "the script has no [[stages]]".into()));
+    }
+    let mut checklist = Vec::new();
+    let mut item_ids = HashSet::new();
+    for item in &raw.checklist {
+        let id = item.id.get_ref();
+        let line = line_of(item.id.span());
+        if !item_ids.insert(id.clone()) {
+            return Err(fail(line, format!("checklist id {id:?} is used twice")));
+        }
+        let w = *item.weight.get_ref();
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(fail(
+                line_of(item.weight.span()).or(line),
+                format!("checklist {id:?}: weight {w} must be a number ≥ 0"),
+            ));
+        }
+        let rule_line = line_of(item.rule.span());
+        let rule = match item.rule.get_ref() {
+            RawRule::Stage { stage } => {
+                Rule::Stage(stages.iter().position(|s| &s.id == stage).ok_or_else(|| {
+                    fail(rule_line, format!("checklist {id:?}: no stage {stage:?} in [[stages]]"))
+                })?)
+            }
+            RawRule::Phrase { speaker, phrases, within_s } => {
+                let spanned = Spanned::new(item.rule.span(), phrases.clone());
+                let phrases = compile(&spanned, &format!("checklist {id:?}"))?;
+                if phrases.0.is_empty() {
+                    return Err(fail(rule_line, format!("checklist {id:?}: no phrases")));
+                }
+                Rule::Phrase { speaker: *speaker, phrases, within_s: *within_s }
+            }
+            RawRule::Metric { metric, min, max } => {
+                if min.is_none() && max.is_none() {
+                    return Err(fail(
+                        rule_line,
+                        format!("checklist {id:?}: a metric rule needs min, max or both"),
+                    ));
+                }
+                Rule::Metric { metric: *metric, min: *min, max: *max }
+            }
+            RawRule::ObjectionsHandled {} => Rule::ObjectionsHandled,
+        };
+        checklist.push(ChecklistItem {
+            id: id.clone(),
+            title: item.title.clone(),
+            weight: w,
+            rule,
+        });
+    }
+    let mut objections = Vec::new();
+    let mut cat_ids = HashSet::new();
+    for c in &raw.objections.categories {
+        let id = c.id.get_ref();
+        if !cat_ids.insert(id.clone()) {
+            return Err(fail(
+                line_of(c.id.span()),
+                format!("objection category {id:?} is used twice"),
+            ));
+        }
+        objections.push(ObjectionCategory {
+            id: id.clone(),
+            title: c.title.clone(),
+            customer: compile(&c.customer, &format!("objection {id:?}"))?,
+            handling: compile(&c.handling, &format!("objection {id:?}"))?,
+        });
+    }
+    check_numbers(&raw, &fail)?;
+    Ok(Script {
+        name: raw.name.clone(),
+        path: path.into(),
+        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
+        matching: raw.matching,
+        stages,
+        checklist,
+        handle_within_s: raw.objections.handle_within_s,
+        generic_handling: compile(&raw.objections.handling, "objections")?,
+        objections,
+        score: raw.score,
+    })
+}
+
+fn check_numbers(
+    raw: &RawScript,
+    fail: &impl Fn(Option<usize>, String) -> ScriptError,
+) -> Result<(), ScriptError> {
+    let s = &raw.score;
+    let w = &s.weights;
+    let weights = [w.checklist, w.rule_60_40, w.questions, w.objections, w.conversion, w.deal];
+    if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || weights.iter().sum::<f64>() <= 0.0 {
+        return Err(fail(None, "[score.weights] must be numbers ≥ 0 with a positive sum".into()));
+    }
+    if !(0.0..1.0).contains(&s.agent_share_target)
+        || s.agent_share_zero_at <= s.agent_share_target
+        || s.agent_share_zero_at > 1.0
+    {
+        return Err(fail(
+            None,
+            format!(
+                "[score] needs 0 ≤ agent_share_target ({}) < agent_share_zero_at ({}) ≤ 1",
+                s.agent_share_target, s.agent_share_zero_at
+            ),
+        ));
+    }
+    if !(s.questions_target > 0.0 && s.deal_target > 0.0) {
+        return Err(fail(None, "[score] questions_target and deal_target must be > 0".into()));
+    }
+    if raw.objections.handle_within_s.is_nan() || raw.objections.handle_within_s <= 0.0 {
+        return Err(fail(None, "[objections] handle_within_s must be > 0".into()));
+    }
+    Ok(())
+}
+
+/// The built-in script, parsed.
+pub fn default_script() -> Result<Script, ScriptError> {
+    parse(DEFAULT_SCRIPT, DEFAULT_SCRIPT_PATH)
+}
+
+/// Reads the script at `path`.
+pub fn load(path: &std::path::Path) -> Result<Script, ScriptError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScriptError {
+        path: name.clone(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&text, &name)
+}

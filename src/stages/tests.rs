@@ -1,0 +1,208 @@
+//! Unit tests of the script evaluation on hand-made segments.
+
+use super::*;
+use crate::report::WordOut;
+
+fn seg(speaker: Role, start_s: f64, text: &str) -> SegmentOut {
+    SegmentOut { speaker, start_s, end_s: start_s + 2.0, text: text.into(), words: Vec::new() }
+}
+
+fn script() -> Script {
+    script::default_script().unwrap()
+}
+
+fn en() -> Facts {
+    Facts { language: Some("en".into()), ..Facts::default() }
+}
+
+#[test]
+fn the_default_script_parses() {
+    let s = script();
+    let ids: Vec<&str> = s.stages.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["greeting", "needs_discovery", "presentation", "objection_handling", "closing"]
+    );
+    assert_eq!(s.objections.len(), 5);
+    assert!((5..=7).contains(&s.checklist.len()));
+}
+
+#[test]
+fn stages_found_in_order_with_the_last_one() {
+    let segs = [
+        seg(Role::Agent, 0.5, "Hello, my name is Anna, calling from Acme."),
+        seg(Role::Customer, 3.0, "Hi."),
+        seg(Role::Agent, 5.0, "How many people work in your office?"),
+        seg(Role::Agent, 9.0, "We offer next day delivering of paper."),
+    ];
+    let r = evaluate(&script(), &segs, &en(), None);
+    assert_eq!(r.stages.reached, ["greeting", "needs_discovery", "presentation"]);
+    assert_eq!(r.stages.last.as_deref(), Some("presentation"));
+    assert!(r.stages.order_violations.is_empty(), "{:?}", r.stages.order_violations);
+    let h = &r.stages.hits[2];
+    assert_eq!((h.stage.as_str(), h.start_s, h.speaker), ("presentation", 9.0, Role::Agent));
+}
+
+#[test]
+fn presentation_before_needs_discovery_is_an_order_violation() {
+    let segs = [
+        seg(Role::Agent, 0.5, "Good morning!"),
+        seg(Role::Agent, 3.0, "We offer the best paper in town."),
+        seg(Role::Agent, 8.0, "How often do you order?"),
+    ];
+    let r = evaluate(&script(), &segs, &en(), None);
+    assert_eq!(r.stages.order_violations.len(), 1, "{:?}", r.stages);
+    let v = &r.stages.order_violations[0];
+    assert_eq!(
+        (v.stage.as_str(), v.before.as_str(), v.at_s),
+        ("presentation", "needs_discovery", 3.0)
+    );
+}
+
+#[test]
+fn a_phrase_from_the_wrong_speaker_is_not_a_hit() {
+    // The customer says the agent's phrases; no stage is reached.
+    let segs = [
+        seg(Role::Customer, 0.5, "Good morning, my name is Bob."),
+        seg(Role::Customer, 3.0, "We offer nothing; have a great day."),
+    ];
+    let r = evaluate(&script(), &segs, &en(), None);
+    assert!(r.stages.hits.is_empty(), "{:?}", r.stages.hits);
+    // And the agent saying the customer's objection is not an objection.
+    let segs = [seg(Role::Agent, 1.0, "Some say it is too expensive.")];
+    assert!(evaluate(&script(), &segs, &en(), None).objections.is_empty());
+}
+
+#[test]
+fn objection_handled_within_the_window_with_the_agent_pause() {
+    let segs = [
+        seg(Role::Customer, 10.0, "Honestly that sounds expensive for us."),
+        seg(Role::Agent, 12.8, "I understand. Our prices are lower than retail."),
+        seg(Role::Customer, 40.0, "We already work with another supplier."),
+        seg(Role::Agent, 43.0, "Okay."),
+        seg(Role::Agent, 70.0, "We could compare the offers."),
+    ];
+    let r = evaluate(&script(), &segs, &en(), None);
+    assert_eq!(r.objections.len(), 2, "{:?}", r.objections);
+    let (price, supplier) = (&r.objections[0], &r.objections[1]);
+    assert_eq!(
+        (price.category.as_str(), price.handled, price.agent_pause_s),
+        ("price", true, Some(0.8))
+    );
+    assert_eq!(price.handled_at_s, Some(12.8));
+    // "compare" comes 30 s later: outside the 20 s window.
+    assert_eq!((supplier.category.as_str(), supplier.handled), ("have_supplier", false));
+    let item = r.checklist.items.iter().find(|i| i.id == "handled_objections").unwrap();
+    assert_eq!(item.passed, Some(false));
+}
+
+#[test]
+fn russian_stages_survive_inflection_and_asr_slips() {
+    let segs = [
+        seg(Role::Agent, 0.5, "Здравствуйте! Вам сейчас удобнее разговаривать?"),
+        seg(Role::Agent, 4.0, "Расскажите, как часто вы заказываете бумагу?"),
+        seg(Role::Customer, 8.0, "Дороговато это всё."),
+        seg(Role::Agent, 9.5, "Понимаю вас, но наша цена ниже."),
+        seg(Role::Agent, 14.0, "Давайте я отправлю вам договор. Хорошего дня!"),
+    ];
+    let facts = Facts { language: Some("ru".into()), ..Facts::default() };
+    let r = evaluate(&script(), &segs, &facts, None);
+    assert_eq!(r.stages.reached, ["greeting", "needs_discovery", "objection_handling", "closing"]);
+    assert_eq!(r.objections.len(), 1);
+    assert!(r.objections[0].handled);
+    let asked = r.checklist.items.iter().find(|i| i.id == "asked_permission").unwrap();
+    assert_eq!(asked.passed, Some(true), "{asked:?}");
+}
+
+#[test]
+fn hit_times_and_text_come_from_word_times() {
+    let words = ["We", " offer", " next", " day", " delivery."]
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WordOut {
+            text: (*w).into(),
+            start_s: 20.0 + i as f64 * 0.3,
+            end_s: 20.3 + i as f64 * 0.3,
+        })
+        .collect();
+    let s = SegmentOut { words, ..seg(Role::Agent, 20.0, "We offer next day delivery.") };
+    let r = evaluate(&script(), &[s], &en(), None);
+    let h = &r.stages.hits[0];
+    assert_eq!((h.phrase.as_str(), h.text.as_str(), h.start_s), ("we offer", "We offer", 20.0));
+}
+
+#[test]
+fn mono_segments_count_for_any_speaker() {
+    let segs = [seg(Role::Unknown, 1.0, "Good morning"), seg(Role::Unknown, 3.0, "too expensive")];
+    let r = evaluate(&script(), &segs, &en(), None);
+    assert_eq!(r.stages.reached, ["greeting"]);
+    assert_eq!(r.objections.len(), 1);
+}
+
+#[test]
+fn score_leaves_out_components_without_data() {
+    let segs = [seg(Role::Agent, 0.5, "Good morning, how many orders do you place?")];
+    let facts = Facts { agent_share_of_speech: Some(0.55), agent_questions: Some(2), ..en() };
+    let r = evaluate(&script(), &segs, &facts, None);
+    let c = &r.score.components;
+    assert_eq!(c.rule_60_40.value, Some(0.5));
+    assert_eq!(c.questions.value, Some(0.5));
+    assert_eq!((c.objections.value, c.conversion.value, c.deal.value), (None, None, None));
+    let share = r.checklist.share.unwrap();
+    let expect = (25.0 * share + 10.0 * 0.5 + 5.0 * 0.5) / 40.0 * 100.0;
+    assert!((r.score.quality_index.unwrap() - expect).abs() < 0.06, "{:?} vs {expect}", r.score);
+    // A won deal of half the target adds conversion 1 and deal 0.5.
+    let won = Outcome { agent_id: None, won: Some(true), amount: Some(500.0) };
+    let r2 = evaluate(&script(), &segs, &facts, Some(&won));
+    assert_eq!(
+        (r2.score.components.conversion.value, r2.score.components.deal.value),
+        (Some(1.0), Some(0.5))
+    );
+    let expect2 = (25.0 * share + 10.0 * 0.5 + 5.0 * 0.5 + 30.0 + 20.0 * 0.5) / 90.0 * 100.0;
+    assert!((r2.score.quality_index.unwrap() - expect2).abs() < 0.06);
+}
+
+#[test]
+fn checklist_items_that_do_not_apply_are_left_out_of_the_share() {
+    let r = evaluate(&script(), &[seg(Role::Agent, 0.0, "Hello")], &en(), None);
+    let by_id = |id: &str| r.checklist.items.iter().find(|i| i.id == id).unwrap().passed;
+    assert_eq!(by_id("introduced"), Some(true));
+    assert_eq!(by_id("handled_objections"), None);
+    assert_eq!(by_id("asked_questions"), None);
+    let applicable: f64 =
+        r.checklist.items.iter().filter(|i| i.passed.is_some()).map(|i| i.weight).sum();
+    assert!(
+        (r.checklist.share.unwrap() - (1.0 / applicable * 1000.0).round() / 1000.0).abs() < 1e-9
+    );
+}
+
+fn parse_err(text: &str) -> String {
+    script::parse(text, "my.toml").unwrap_err().to_string()
+}
+
+#[test]
+fn malformed_scripts_name_file_line_and_problem() {
+    let base = "name = \"x\"\n[[stages]]\nid = \"a\"\ntitle = \"A\"\nphrases.en = [\"hello\"]\n";
+    assert!(script::parse(base, "my.toml").is_ok());
+    let e =
+        parse_err("name = \"x\"\n[[stages]]\nid = \"a\"\ntitle = \"A\"\nphrases.en = [\"hello\"\n");
+    assert!(e.starts_with("my.toml:5:"), "{e}");
+    let e = parse_err(&format!(
+        "{base}[[checklist]]\nid = \"c\"\ntitle = \"C\"\nrule = {{ kind = \"stage\", stage = \"nope\" }}\n"
+    ));
+    assert_eq!(e, "my.toml:9: checklist \"c\": no stage \"nope\" in [[stages]]");
+    let e = parse_err(&format!(
+        "{base}[[stages]]\nid = \"a\"\ntitle = \"B\"\nphrases.en = [\"bye\"]\n"
+    ));
+    assert_eq!(e, "my.toml:7: stage id \"a\" is used twice");
+    let e = parse_err(&format!(
+        "{base}[[checklist]]\nid = \"c\"\ntitle = \"C\"\nrule = {{ kind = \"vibes\" }}\n"
+    ));
+    assert!(e.starts_with("my.toml:9:") && e.contains("vibes"), "{e}");
+    let e = parse_err(&base.replace("phrases.en", "phrazes.en"));
+    assert!(e.starts_with("my.toml:5:") && e.contains("phrazes"), "{e}");
+    let e = parse_err(&base.replace("[\"hello\"]", "[\"?!\"]"));
+    assert!(e.contains("has no words"), "{e}");
+    let e = parse_err(&format!("{base}[score]\nweights = {{ checklist = -1 }}\n"));
+    assert!(e.contains("[score.weights]"), "{e}");
+}
