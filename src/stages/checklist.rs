@@ -38,19 +38,23 @@ pub struct Evidence {
     pub value: Option<f64>,
 }
 
-pub(super) fn evaluate(
-    script: &Script,
-    stages: &StagesOut,
-    objections: &[ObjectionOut],
-    said: &[&Said],
-    facts: &Facts,
-    lang: Option<&str>,
-) -> ChecklistOut {
-    let items: Vec<ItemOut> = script
+/// What the checklist rules look at.
+pub(super) struct Found<'a> {
+    pub script: &'a Script,
+    pub stages: &'a StagesOut,
+    pub objections: &'a [ObjectionOut],
+    pub said: &'a [Said<'a>],
+    pub facts: &'a Facts,
+    pub lang: Option<&'a str>,
+}
+
+pub(super) fn evaluate(found: &Found) -> ChecklistOut {
+    let items: Vec<ItemOut> = found
+        .script
         .checklist
         .iter()
         .map(|item| {
-            let (passed, evidence) = check(item, script, stages, objections, said, facts, lang);
+            let (passed, evidence) = check(item, found);
             ItemOut {
                 id: item.id.clone(),
                 title: item.title.clone(),
@@ -66,15 +70,8 @@ pub(super) fn evaluate(
     ChecklistOut { items, share }
 }
 
-fn check(
-    item: &ChecklistItem,
-    script: &Script,
-    stages: &StagesOut,
-    objections: &[ObjectionOut],
-    said: &[&Said],
-    facts: &Facts,
-    lang: Option<&str>,
-) -> (Option<bool>, Option<Evidence>) {
+fn check(item: &ChecklistItem, found: &Found) -> (Option<bool>, Option<Evidence>) {
+    let Found { script, stages, objections, said, facts, lang } = *found;
     match &item.rule {
         Rule::Stage(i) => {
             let id = &script.stages[*i].id;

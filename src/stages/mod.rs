@@ -141,12 +141,8 @@ impl<'a> Said<'a> {
         }
     }
 
-    /// The first of `phrases` heard here: (phrase, matched text, start_s).
-    fn find<'p>(
-        &self,
-        phrases: &[&'p Phrase],
-        script: &Script,
-    ) -> Option<(&'p Phrase, String, f64)> {
+    /// The first of `phrases` heard here, as a hit labelled `label`.
+    fn find(&self, label: &str, phrases: &[&Phrase], script: &Script) -> Option<Hit> {
         phrases.iter().find_map(|p| {
             let (a, b) = p.find(&self.tokens, &script.matching)?;
             let mut text: Vec<&str> = Vec::new();
@@ -155,7 +151,13 @@ impl<'a> Said<'a> {
                     text.push(w);
                 }
             }
-            Some((*p, text.join(" "), self.at[a].0))
+            Some(Hit {
+                stage: label.to_string(),
+                phrase: p.text.clone(),
+                text: text.join(" "),
+                speaker: self.seg.speaker,
+                start_s: ms(self.at[a].0),
+            })
         })
     }
 }
@@ -171,34 +173,28 @@ pub fn evaluate(
     let lang = facts.language.as_deref();
     let stages = find_stages(script, &said, lang);
     let objections = find_objections(script, &said, lang);
-    let checklist =
-        checklist::evaluate(script, &stages, &objections, &said_refs(&said), facts, lang);
+    let checklist = checklist::evaluate(&checklist::Found {
+        script,
+        stages: &stages,
+        objections: &objections,
+        said: &said,
+        facts,
+        lang,
+    });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score }
 }
 
-fn said_refs<'a>(said: &'a [Said<'a>]) -> Vec<&'a Said<'a>> {
-    said.iter().collect()
-}
-
-/// Finds the first phrase of `phrases` said by `speaker`, in call order.
-fn first_hit(
-    said: &[&Said],
+/// Finds the first phrase of `phrases` said by `speaker`, in call order (labelled "").
+fn first_hit<'a>(
+    said: impl IntoIterator<Item = &'a Said<'a>>,
     phrases: &Phrases,
     speaker: SpeakerRule,
     script: &Script,
     lang: Option<&str>,
 ) -> Option<Hit> {
     let list = phrases.for_language(lang);
-    said.iter().filter(|s| s.speaks_for(speaker)).find_map(|s| {
-        s.find(&list, script).map(|(p, text, at)| Hit {
-            stage: String::new(),
-            phrase: p.text.clone(),
-            text,
-            speaker: s.seg.speaker,
-            start_s: ms(at),
-        })
-    })
+    said.into_iter().filter(|s| s.speaks_for(speaker)).find_map(|s| s.find("", &list, script))
 }
 
 fn find_stages(script: &Script, said: &[Said], lang: Option<&str>) -> StagesOut {
@@ -208,15 +204,7 @@ fn find_stages(script: &Script, said: &[Said], lang: Option<&str>) -> StagesOut 
             if !s.speaks_for(stage.speaker) {
                 continue;
             }
-            if let Some((p, text, at)) = s.find(&stage.phrases.for_language(lang), script) {
-                hits.push(Hit {
-                    stage: stage.id.clone(),
-                    phrase: p.text.clone(),
-                    text,
-                    speaker: s.seg.speaker,
-                    start_s: ms(at),
-                });
-            }
+            hits.extend(s.find(&stage.id, &stage.phrases.for_language(lang), script));
         }
     }
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
@@ -252,27 +240,23 @@ fn find_stages(script: &Script, said: &[Said], lang: Option<&str>) -> StagesOut 
 
 fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
-    let refs = said_refs(said);
     for s in said {
         for cat in &script.objections {
             if !s.speaks_for(SpeakerRule::Customer) {
                 continue;
             }
-            let Some((p, text, at)) = s.find(&cat.customer.for_language(lang), script) else {
+            let Some(hit) = s.find(&cat.id, &cat.customer.for_language(lang), script) else {
                 continue;
             };
+            let at = hit.start_s;
             // Handled: a handling phrase from the agent from the objection on, within the window.
             let until = at + script.handle_within_s;
-            let agent: Vec<&Said> = refs
-                .iter()
-                .filter(|x| {
-                    x.seg.speaker != Role::Customer && x.seg.end_s >= at && x.seg.start_s <= until
-                })
-                .copied()
-                .collect();
+            let agent = said.iter().filter(|x| {
+                x.seg.speaker != Role::Customer && x.seg.end_s >= at && x.seg.start_s <= until
+            });
             let handled_at = [&cat.handling, &script.generic_handling]
                 .iter()
-                .filter_map(|ph| first_hit(&agent, ph, SpeakerRule::Agent, script, lang))
+                .filter_map(|ph| first_hit(agent.clone(), ph, SpeakerRule::Agent, script, lang))
                 .map(|h| h.start_s)
                 .filter(|t| (at..=until).contains(t))
                 .min_by(f64::total_cmp);
@@ -282,10 +266,10 @@ fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<Ob
                 .map(|x| x.seg.start_s)
                 .min_by(f64::total_cmp);
             out.push(ObjectionOut {
-                category: cat.id.clone(),
-                phrase: p.text.clone(),
-                at_s: ms(at),
-                text,
+                category: hit.stage,
+                phrase: hit.phrase,
+                at_s: at,
+                text: hit.text,
                 handled: handled_at.is_some(),
                 handled_at_s: handled_at,
                 agent_pause_s: next_agent.map(|t| ms(t - s.seg.end_s)),
