@@ -121,6 +121,11 @@ pub struct AnalyzeArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub beam_size: usize,
 
+    /// Greedy windows whose mean token log-probability is below this are decoded again with a
+    /// beam of 5 (costs a second encoder pass for those windows); `off` never retries.
+    #[arg(long, default_value = "-0.28", value_name = "LOGPROB", value_parser = parse_retry)]
+    pub retry_beam_below: Retry,
+
     /// The 60/40 rule: the agent passes if their share of speech is at most this.
     #[arg(long, default_value_t = 0.40, value_name = "SHARE")]
     pub max_agent_share: f64,
@@ -218,7 +223,13 @@ impl AnalyzeArgs {
                 pause_min_s: self.pause_min_s,
                 dead_air_min_s: self.dead_air_min_s,
             },
-            asr: AsrConfig { model_path: self.model, language, threads, beam_size: self.beam_size },
+            asr: AsrConfig {
+                model_path: self.model,
+                language,
+                threads,
+                beam_size: self.beam_size,
+                retry_beam_below: self.retry_beam_below.0,
+            },
             vad: VadConfig::default(),
             limits: Limits {
                 max_duration_s: self.max_duration_s,
@@ -227,6 +238,20 @@ impl AnalyzeArgs {
             script: Arc::new(script),
             outcomes: Arc::new(outcomes),
         })
+    }
+}
+
+/// `--retry-beam-below`: a log-probability (≤ 0) or `off`.
+#[derive(Debug, Clone, Copy)]
+pub struct Retry(Option<f32>);
+
+fn parse_retry(v: &str) -> Result<Retry, String> {
+    if v == "off" {
+        return Ok(Retry(None));
+    }
+    match v.parse::<f32>() {
+        Ok(x) if x.is_finite() && x <= 0.0 => Ok(Retry(Some(x))),
+        _ => Err(format!("{v:?} must be a log-probability ≤ 0 (e.g. -0.28) or `off`")),
     }
 }
 

@@ -64,7 +64,14 @@ pub struct AsrConfig {
     pub threads: usize,
     /// Beam width; 1 means greedy decoding with temperature fallback.
     pub beam_size: usize,
+    /// With greedy decoding, a window whose mean token log-probability is below this is decoded
+    /// again with a beam of [`RETRY_BEAM_SIZE`]: beams are spent only where greedy was unsure.
+    /// `None`: never.
+    pub retry_beam_below: Option<f32>,
 }
+
+/// Beam width of the retry of an unsure greedy window (whisper-cli's default beam).
+pub const RETRY_BEAM_SIZE: usize = 5;
 
 /// Refusals checked before heavy work, so no input can take unbounded time or memory.
 #[derive(Debug, Clone, PartialEq)]

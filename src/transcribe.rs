@@ -8,7 +8,7 @@
 //! Must not: load the model more than once per process (the pipeline shares one [`WhisperModel`]
 //! and gives each worker its own state) or know which speaker a channel is.
 
-use crate::config::AsrConfig;
+use crate::config::{AsrConfig, RETRY_BEAM_SIZE};
 use crate::error::{FatalError, TranscribeError};
 use crate::timeline::{Interval, normalize};
 use sha2::{Digest, Sha256};
@@ -239,7 +239,13 @@ impl WhisperModel {
             cause: format!("cannot create a decoding state: {e}"),
         })?;
         let eot = self.ctx.token_eot();
-        Ok(WhisperWorker { state, eot, threads: cfg.threads.max(1), beam_size: cfg.beam_size })
+        Ok(WhisperWorker {
+            state,
+            eot,
+            threads: cfg.threads.max(1),
+            beam_size: cfg.beam_size,
+            retry_beam_below: cfg.retry_beam_below,
+        })
     }
 }
 
@@ -288,12 +294,28 @@ pub struct WhisperWorker {
     eot: i32,
     threads: usize,
     beam_size: usize,
+    retry_beam_below: Option<f32>,
 }
 
 impl WhisperWorker {
-    fn params<'a>(&self, language: &'a str) -> FullParams<'a, 'a> {
-        let strategy = if self.beam_size > 1 {
-            SamplingStrategy::BeamSearch { beam_size: self.beam_size as i32, patience: -1.0 }
+    /// Mean log-probability of the text tokens the last decoding produced (0 when none).
+    fn mean_logprob(&self) -> f32 {
+        let (mut sum, mut n) = (0.0, 0);
+        for i in 0..self.state.full_n_segments() {
+            let Some(seg) = self.state.get_segment(i) else { continue };
+            for t in (0..seg.n_tokens()).filter_map(|j| seg.get_token(j)) {
+                if t.token_id() < self.eot {
+                    sum += t.token_data().plog;
+                    n += 1;
+                }
+            }
+        }
+        if n == 0 { 0.0 } else { sum / n as f32 }
+    }
+
+    fn params<'a>(&self, language: &'a str, beam_size: usize) -> FullParams<'a, 'a> {
+        let strategy = if beam_size > 1 {
+            SamplingStrategy::BeamSearch { beam_size: beam_size as i32, patience: -1.0 }
         } else {
             SamplingStrategy::Greedy { best_of: 1 }
         };
@@ -311,9 +333,15 @@ impl WhisperWorker {
     }
 
     fn window_words(&mut self, w: &Window, language: &str) -> Result<Vec<Word>, String> {
-        let mut params = self.params(language);
-        params.set_audio_ctx(audio_ctx(w.samples.len()));
-        self.state.full(params, &w.samples).map_err(|e| e.to_string())?;
+        let decode = |worker: &mut Self, beam_size: usize| {
+            let mut params = worker.params(language, beam_size);
+            params.set_audio_ctx(audio_ctx(w.samples.len()));
+            worker.state.full(params, &w.samples).map_err(|e| e.to_string())
+        };
+        decode(self, self.beam_size)?;
+        if self.beam_size == 1 && self.retry_beam_below.is_some_and(|t| self.mean_logprob() < t) {
+            decode(self, RETRY_BEAM_SIZE)?;
+        }
         let mut timed = Vec::new();
         for i in 0..self.state.full_n_segments() {
             let Some(seg) = self.state.get_segment(i) else {
@@ -405,7 +433,7 @@ impl Transcriber for WhisperWorker {
         // whisper.cpp's language detection encodes with the context of the state's last full()
         // call (full() sets it after detecting). A one-token full() on silence sets it to this
         // window's size, so detection neither depends on the previous call nor pays for 30 s.
-        let mut p = self.params(first);
+        let mut p = self.params(first, 1);
         p.set_audio_ctx(audio_ctx(samples.len()));
         p.set_max_tokens(1);
         p.set_single_segment(true);

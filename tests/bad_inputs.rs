@@ -134,3 +134,17 @@ fn bad_options_are_usage_errors() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("klingon"));
 }
+
+#[test]
+fn a_bad_retry_threshold_is_a_usage_error_naming_the_rule() {
+    for bad in ["0.5", "nope"] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+            .args(["analyze", "--out", "/tmp/x", "--retry-beam-below", bad])
+            .arg(root().join("tests/data/gsm610.wav"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("must be a log-probability ≤ 0"), "{bad}: {stderr}");
+    }
+}
