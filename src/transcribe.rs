@@ -385,9 +385,19 @@ fn audio_ctx(samples: usize) -> i32 {
 const CTX_MARGIN_S: f64 = 1.0;
 
 /// Speech used for language detection: enough for Whisper to tell RU from EN on every fixture.
-/// Its context is 448 frames (0.3 of a full window); with the silent pass that sets it, detection
-/// costs about 0.6 of one full-window encode instead of 1.
+/// Its context is 512 frames, so detection costs one encode of about a third of a full window.
 const DETECT_S: f64 = 8.0;
+
+/// An encoder-begin callback that stops `full()` before it encodes anything (whisper.cpp has
+/// already taken the call's `audio_ctx` by then).
+#[allow(unsafe_code)]
+unsafe extern "C" fn skip_encoder(
+    _ctx: *mut whisper_rs::WhisperSysContext,
+    _state: *mut whisper_rs::WhisperSysState,
+    _user_data: *mut std::ffi::c_void,
+) -> bool {
+    false
+}
 
 /// A decoded text token and its DTW-aligned time in the window.
 struct TimedToken {
@@ -431,12 +441,16 @@ impl Transcriber for WhisperWorker {
         };
         let samples = &window.samples[..window.samples.len().min((DETECT_S * RATE) as usize)];
         // whisper.cpp's language detection encodes with the context of the state's last full()
-        // call (full() sets it after detecting). A one-token full() on silence sets it to this
-        // window's size, so detection neither depends on the previous call nor pays for 30 s.
+        // call (full() sets it after detecting). A full() on silence that stops before its
+        // encoder runs sets the context to this sample's size and costs only a tiny spectrogram,
+        // so detection neither depends on the previous call nor pays for 30 s.
         let mut p = self.params(first, 1);
         p.set_audio_ctx(audio_ctx(samples.len()));
-        p.set_max_tokens(1);
-        p.set_single_segment(true);
+        // SAFETY: the callback touches neither of its pointers; it only answers "do not encode".
+        #[allow(unsafe_code)]
+        unsafe {
+            p.set_start_encoder_callback(Some(skip_encoder))
+        };
         let silence = vec![0.0; (MIN_WINDOW_S * RATE) as usize];
         self.state.full(p, &silence).map_err(|e| err(e.to_string()))?;
         self.state.pcm_to_mel(samples, self.threads).map_err(|e| err(e.to_string()))?;
