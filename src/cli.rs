@@ -117,12 +117,13 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Beam width for Whisper decoding; 1 is greedy with temperature fallback.
+    /// Beam width for Whisper decoding; 1 is greedy (see --retry-beam-below).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub beam_size: usize,
 
-    /// Greedy windows whose mean token log-probability is below this are decoded again with a
-    /// beam of 5 (costs a second encoder pass for those windows); `off` never retries.
+    /// Greedy windows whose mean token log-probability is below this (or whose text repeats
+    /// itself) are decoded again with a beam of 5 (costs a second encoder pass for those
+    /// windows); `off` never retries.
     #[arg(long, default_value = "-0.28", value_name = "LOGPROB", value_parser = parse_retry)]
     pub retry_beam_below: Retry,
 

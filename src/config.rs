@@ -62,11 +62,11 @@ pub struct AsrConfig {
     pub language: Language,
     /// Threads for each whisper state (one state per worker).
     pub threads: usize,
-    /// Beam width; 1 means greedy decoding with temperature fallback.
+    /// Beam width; 1 means greedy decoding (unsure windows may be retried with a beam).
     pub beam_size: usize,
-    /// With greedy decoding, a window whose mean token log-probability is below this is decoded
-    /// again with a beam of [`RETRY_BEAM_SIZE`]: beams are spent only where greedy was unsure.
-    /// `None`: never.
+    /// With greedy decoding, a window whose mean token log-probability is below this, or whose
+    /// text repeats itself, is decoded again with a beam of [`RETRY_BEAM_SIZE`]: beams are spent
+    /// only where greedy was unsure. `None`: never.
     pub retry_beam_below: Option<f32>,
 }
 

@@ -298,19 +298,19 @@ pub struct WhisperWorker {
 }
 
 impl WhisperWorker {
-    /// Mean log-probability of the text tokens the last decoding produced (0 when none).
-    fn mean_logprob(&self) -> f32 {
-        let (mut sum, mut n) = (0.0, 0);
+    /// The text tokens the last decoding produced: (id, log-probability).
+    fn text_tokens(&self) -> Vec<(i32, f32)> {
+        let mut out = Vec::new();
         for i in 0..self.state.full_n_segments() {
             let Some(seg) = self.state.get_segment(i) else { continue };
-            for t in (0..seg.n_tokens()).filter_map(|j| seg.get_token(j)) {
-                if t.token_id() < self.eot {
-                    sum += t.token_data().plog;
-                    n += 1;
-                }
-            }
+            out.extend(
+                (0..seg.n_tokens())
+                    .filter_map(|j| seg.get_token(j))
+                    .filter(|t| t.token_id() < self.eot)
+                    .map(|t| (t.token_id(), t.token_data().plog)),
+            );
         }
-        if n == 0 { 0.0 } else { sum / n as f32 }
+        out
     }
 
     fn params<'a>(&self, language: &'a str, beam_size: usize) -> FullParams<'a, 'a> {
@@ -329,6 +329,11 @@ impl WhisperWorker {
         p.set_print_progress(false);
         p.set_print_realtime(false);
         p.set_print_timestamps(false);
+        // No sampling at raised temperatures when a decoding fails whisper.cpp's checks: its
+        // random generator lives in the state and carries over from call to call, so a call's
+        // words would depend on which calls the worker had before. Unsure windows get a beam
+        // instead (see `is_unsure`).
+        p.set_temperature_inc(0.0);
         p
     }
 
@@ -339,7 +344,9 @@ impl WhisperWorker {
             worker.state.full(params, &w.samples).map_err(|e| e.to_string())
         };
         decode(self, self.beam_size)?;
-        if self.beam_size == 1 && self.retry_beam_below.is_some_and(|t| self.mean_logprob() < t) {
+        if self.beam_size == 1
+            && self.retry_beam_below.is_some_and(|t| is_unsure(&self.text_tokens(), t))
+        {
             decode(self, RETRY_BEAM_SIZE)?;
         }
         let mut timed = Vec::new();
@@ -370,6 +377,32 @@ impl WhisperWorker {
             })
             .collect())
     }
+}
+
+/// Whether a greedy decoding is worth a second try with a beam: its text tokens' mean
+/// log-probability is below `threshold`, or it is stuck repeating itself (whisper.cpp's test: the
+/// entropy of the last 32 token ids below 2.4 nats, once there are more than 32).
+fn is_unsure(tokens: &[(i32, f32)], threshold: f32) -> bool {
+    if tokens.is_empty() {
+        return false;
+    }
+    let mean = tokens.iter().map(|t| t.1).sum::<f32>() / tokens.len() as f32;
+    mean < threshold || (tokens.len() > REPEAT_WINDOW && token_entropy(tokens) < REPEAT_ENTROPY)
+}
+
+/// Tokens whose variety [`is_unsure`] checks, and the entropy below which they repeat.
+const REPEAT_WINDOW: usize = 32;
+const REPEAT_ENTROPY: f64 = 2.4;
+
+/// Entropy (nats) of the ids of the last [`REPEAT_WINDOW`] tokens.
+fn token_entropy(tokens: &[(i32, f32)]) -> f64 {
+    let last = &tokens[tokens.len().saturating_sub(REPEAT_WINDOW)..];
+    let mut counts = std::collections::HashMap::new();
+    for t in last {
+        *counts.entry(t.0).or_insert(0usize) += 1;
+    }
+    let n = last.len() as f64;
+    counts.values().map(|&c| c as f64 / n).map(|p| -p * p.ln()).sum()
 }
 
 /// The encoder context (in 20 ms frames) for `samples` of audio: Whisper's encoder costs in
@@ -560,6 +593,21 @@ mod tests {
             windows[0].samples[idx], -0.5,
             "the customer's piece holds the right channel's audio"
         );
+    }
+
+    #[test]
+    fn unsure_windows_are_low_in_probability_or_repeating() {
+        let sure: Vec<(i32, f32)> = (0..40).map(|i| (i, -0.1)).collect();
+        assert!(!is_unsure(&sure, -0.28));
+        assert!(!is_unsure(&[], -0.28));
+        let doubtful: Vec<(i32, f32)> = (0..10).map(|i| (i, -0.5)).collect();
+        assert!(is_unsure(&doubtful, -0.28));
+        // "thank you thank you …": confident, but the same two tokens over and over.
+        let looping: Vec<(i32, f32)> = (0..40).map(|i| (i % 2, -0.05)).collect();
+        assert!(is_unsure(&looping, -0.28));
+        // Short answers repeat by nature ("no, no, no"): not judged below 33 tokens.
+        assert!(!is_unsure(&looping[..REPEAT_WINDOW], -0.28));
+        assert!((token_entropy(&sure) - (32f64).ln()).abs() < 1e-9);
     }
 
     #[test]
