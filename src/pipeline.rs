@@ -18,12 +18,11 @@ use crate::report::{
 use crate::resample::to_16k;
 use crate::stages::{self, Facts, Outcome, ScriptResult};
 use crate::timeline::Interval;
-use crate::transcribe::{Segment, Transcriber, WhisperModel, WhisperWorker, file_sha256};
+use crate::transcribe::{Segment, Transcriber, WhisperModel, file_sha256};
 use crate::vad::{EarshotVad, speech_by_channel};
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Instant;
 
 /// Name of the batch summary written next to the per-call files.
@@ -119,15 +118,13 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
         .num_threads(cfg.jobs.max(1))
         .build()
         .map_err(|e| FatalError::Threads(e.to_string()))?;
-    let workers: Mutex<Vec<WhisperWorker>> = Mutex::new(Vec::new());
     let done = std::sync::atomic::AtomicUsize::new(0);
     let entries: Vec<BatchEntry> = pool.install(|| {
         files
             .par_iter()
             .zip(ids.par_iter())
             .map(|(path, id)| {
-                let report =
-                    with_worker(&workers, &model, cfg, |w| analyze(path, id, &info, w, cfg));
+                let report = analyze(path, id, &info, &model, cfg);
                 let entry = finish_call(report, cfg);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 eprintln!("[{n}/{}] {}", files.len(), describe(&entry));
@@ -141,22 +138,6 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
         eprintln!("{}: write: {e}", path.display());
     }
     Ok(summary)
-}
-
-/// Lends `f` a worker from the pool, creating one if none is free, and takes it back after.
-fn with_worker(
-    pool: &Mutex<Vec<WhisperWorker>>,
-    model: &WhisperModel,
-    cfg: &Config,
-    f: impl FnOnce(Option<&mut WhisperWorker>) -> CallReport,
-) -> CallReport {
-    let taken = pool.lock().map(|mut p| p.pop()).unwrap_or(None);
-    let mut worker = taken.or_else(|| model.worker(&cfg.asr).ok());
-    let report = f(worker.as_mut());
-    if let (Some(w), Ok(mut p)) = (worker, pool.lock()) {
-        p.push(w);
-    }
-    report
 }
 
 fn describe(e: &BatchEntry) -> String {
@@ -226,8 +207,8 @@ struct Analysis {
 fn analyze(
     path: &Path,
     call_id: &str,
-    model: &ModelInfo,
-    worker: Option<&mut WhisperWorker>,
+    info: &ModelInfo,
+    model: &WhisperModel,
     cfg: &Config,
 ) -> CallReport {
     let started = Instant::now();
@@ -240,18 +221,20 @@ fn analyze(
         let decoded = decode_file(path, &cfg.limits)?;
         timings.decode = t.elapsed().as_secs_f64();
         describe_source(&mut source, &decoded);
-        let worker = worker.ok_or_else(|| {
-            CallError::new(Stage::Transcribe, "no whisper state could be created")
-        })?;
-        measure(decoded, worker, cfg, outcome, &mut timings)
+        // A fresh decoding state per call, not one kept warm per worker: whisper.cpp's beam
+        // search draws its candidates from a random generator that lives in the state, so a
+        // reused state made a call's words depend on the calls before it. Creating one takes
+        // about 30 ms.
+        let mut worker = model.worker(&cfg.asr)?;
+        measure(decoded, &mut worker, cfg, outcome, &mut timings)
     })();
     timings.total = started.elapsed().as_secs_f64();
     let timings = round_timings(timings);
     let mut report = match result {
-        Ok(a) => build_report(call_id, source, model.clone(), a, timings),
+        Ok(a) => build_report(call_id, source, info.clone(), a, timings),
         Err(e) => CallReport {
             timings_s: timings,
-            ..CallReport::failed(call_id.into(), source, model.clone(), &e)
+            ..CallReport::failed(call_id.into(), source, info.clone(), &e)
         },
     };
     if let Some(o) = outcome {
