@@ -124,7 +124,7 @@ pub struct AnalyzeArgs {
     /// Greedy windows whose mean token log-probability is below this (or whose text repeats
     /// itself) are decoded again with a beam of 5 (costs a second encoder pass for those
     /// windows); `off` never retries.
-    #[arg(long, default_value = "-0.28", value_name = "LOGPROB", value_parser = parse_retry)]
+    #[arg(long, default_value = "-0.22", value_name = "LOGPROB", value_parser = parse_retry)]
     pub retry_beam_below: Retry,
 
     /// The 60/40 rule: the agent passes if their share of speech is at most this.
@@ -252,7 +252,7 @@ fn parse_retry(v: &str) -> Result<Retry, String> {
     }
     match v.parse::<f32>() {
         Ok(x) if x.is_finite() && x <= 0.0 => Ok(Retry(Some(x))),
-        _ => Err(format!("{v:?} must be a log-probability ≤ 0 (e.g. -0.28) or `off`")),
+        _ => Err(format!("{v:?} must be a log-probability ≤ 0 (e.g. -0.22) or `off`")),
     }
 }
 
