@@ -60,7 +60,7 @@ impl Default for VadConfig {
 pub struct AsrConfig {
     pub model_path: PathBuf,
     pub language: Language,
-    /// Threads for each whisper state (one state per worker).
+    /// Threads for each whisper state (one state per call, one call per job at a time).
     pub threads: usize,
     /// Beam width; 1 means greedy decoding (unsure windows may be retried with a beam).
     pub beam_size: usize,

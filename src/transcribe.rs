@@ -287,7 +287,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
     Ok(format!("{:x}", hasher.finalize()))
 }
 
-/// One whisper decoding state and its settings; owned by one worker thread at a time.
+/// One whisper decoding state and its settings, made for one call and dropped with it.
 pub struct WhisperWorker {
     state: WhisperState,
     /// Token ids at or above this are special (timestamps, language, end of text).
@@ -330,8 +330,8 @@ impl WhisperWorker {
         p.set_print_realtime(false);
         p.set_print_timestamps(false);
         // No sampling at raised temperatures when a decoding fails whisper.cpp's checks: unsure
-        // windows get a beam instead (see `is_unsure`). On the side-by-side corpus both give
-        // the same WER (EN 9.3 %, RU 21.4 %); the beam never answers with random text.
+        // windows get a beam instead (see `is_unsure`). On the side-by-side corpus (retry below
+        // −0.28) both gave the same WER, EN 9.3 % and RU 21.4 %; a beam never answers at random.
         p.set_temperature_inc(0.0);
         // Word times come from DTW, so Whisper need not predict timestamp tokens. Without them
         // whisper.cpp decodes each window in one pass: with them, a decoding that ends on an
