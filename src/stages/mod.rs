@@ -240,11 +240,8 @@ fn find_stages(script: &Script, said: &[Said], lang: Option<&str>) -> StagesOut 
 
 fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
-    for s in said {
+    for s in said.iter().filter(|s| s.speaks_for(SpeakerRule::Customer)) {
         for cat in &script.objections {
-            if !s.speaks_for(SpeakerRule::Customer) {
-                continue;
-            }
             let Some(hit) = s.find(&cat.id, &cat.customer.for_language(lang), script) else {
                 continue;
             };
