@@ -20,6 +20,12 @@ fi
 
 python3 models/provision.py                    # models/ggml-base.bin, sha256-checked
 python3 fixtures/fetch_real_speech.py >/dev/null  # jfk.wav for the tests, sha256-checked
+# A whisper.cpp built before .cargo/config.toml set GGML_LLAMAFILE is not rebuilt by cargo
+# (whisper-rs-sys does not watch that variable): clean it once so it is.
+if grep -qs 'GGML_LLAMAFILE:BOOL=OFF' target/release/build/whisper-rs-sys-*/out/build/CMakeCache.txt; then
+  echo "setup: rebuilding whisper.cpp with GGML_LLAMAFILE=ON" >&2
+  cargo clean --release -p whisper-rs-sys
+fi
 cargo build --release --locked
 rm -rf out
 status=0

@@ -7,7 +7,8 @@ One command: `python3 benches/side_by_side.py`. It
   2. builds (once) the peer, whisper-cli 1.8.5, from the pinned pywhispercpp sdist on PyPI;
   3. runs, alternating, R rounds of: callgauge (default jobs × threads), whisper-cli with its
      defaults (beam 5, best-of 5) and whisper-cli greedy (-bs 1 -bo 1), all on the same model
-     and 2 threads in total, both told `-l auto` / `--language auto`;
+     and 2 threads in total, both told `-l auto` / `--language auto`; with --peer-llamafile also
+     the peer built with GGML_LLAMAFILE=ON, the matrix kernels callgauge's whisper.cpp uses;
   4. prints per tool: call seconds per wall second (best round), its ratio to each peer, peak RSS,
      WER per language against the known text, and the agent-share error (the peer's `-di`
      stereo speaker labels vs callgauge's channel VAD).
@@ -50,10 +51,25 @@ def corpus(variants):
     return out, files, truth
 
 
-def peer_binary():
-    cli = TARGET / "peer" / "whisper.cpp" / "build" / "bin" / "whisper-cli"
+def peer_binary(llamafile=False):
+    """whisper-cli as its own CMake builds it by default, or with GGML_LLAMAFILE=ON: the
+    matrix kernels callgauge's whisper.cpp is built with (see .cargo/config.toml)."""
+    build = "build-llamafile" if llamafile else "build"
+    src = TARGET / "peer" / "whisper.cpp"
+    cli = src / build / "bin" / "whisper-cli"
     if cli.exists():
         return cli
+    if not src.exists():
+        extract_peer()
+    print(f"side_by_side: building whisper-cli in {build} (about 2 min)", file=sys.stderr)
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    flags = ["-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release", f"-DGGML_LLAMAFILE={'ON' if llamafile else 'OFF'}"]
+    sh(["cmake", "-S", src, "-B", src / build, *flags], **quiet)
+    sh(["cmake", "--build", src / build, "--target", "whisper-cli", "-j2"], **quiet)
+    return cli
+
+
+def extract_peer():
     sdist = Path(subprocess.run([sys.executable, ROOT / "fixtures" / "fetch_real_speech.py", "--sdist"],
                                 check=True, capture_output=True, text=True).stdout.strip())
     (TARGET / "peer").mkdir(parents=True, exist_ok=True)
@@ -62,12 +78,6 @@ def peer_binary():
         for m in members:
             m.name = m.name.split("/", 1)[1]
         tar.extractall(TARGET / "peer", members=members, filter="data")
-    src = TARGET / "peer" / "whisper.cpp"
-    print("side_by_side: building whisper-cli (about 2 min)", file=sys.stderr)
-    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    sh(["cmake", "-S", src, "-B", src / "build", "-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release"], **quiet)
-    sh(["cmake", "--build", src / "build", "--target", "whisper-cli", "-j2"], **quiet)
-    return cli
 
 
 def timed(cmd, stdout_path=None):
@@ -156,6 +166,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--variants", type=int, default=3, help="calls per language (each ~1 min, two forms)")
     ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--peer-llamafile", action="store_true",
+                    help="also run the peer built with GGML_LLAMAFILE=ON, the kernels callgauge uses")
     args = ap.parse_args()
     if not MODEL.exists():
         sys.exit("side_by_side: run `python3 models/provision.py` first")
@@ -170,6 +182,10 @@ def main():
         "whisper-cli (beam 5)": lambda r: run_peer(cli, files, out / "peer", []),
         "whisper-cli (greedy)": lambda r: run_peer(cli, files, out / "peer", ["-bs", "1", "-bo", "1"]),
     }
+    if args.peer_llamafile:
+        fast = peer_binary(llamafile=True)
+        runs["whisper-cli llamafile (beam 5)"] = lambda r: run_peer(fast, files, out / "peer", [])
+        runs["whisper-cli llamafile (greedy)"] = lambda r: run_peer(fast, files, out / "peer", ["-bs", "1", "-bo", "1"])
     best = {}
     for r in range(args.rounds):
         for name, fn in runs.items():

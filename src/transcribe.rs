@@ -532,6 +532,18 @@ impl Transcriber for WhisperWorker {
 mod tests {
     use super::*;
 
+    #[test]
+    fn whisper_cpp_is_built_with_llamafile_kernels() {
+        // .cargo/config.toml sets GGML_LLAMAFILE; whisper-rs-sys does not rebuild when it changes.
+        let info = whisper_rs::print_system_info();
+        assert!(
+            info.contains("LLAMAFILE = 1"),
+            "whisper.cpp was built without GGML_LLAMAFILE (transcribes 1.4-1.5x slower); the \
+             build predates .cargo/config.toml setting it. Run `cargo clean --release -p \
+             whisper-rs-sys` (or ./setup.sh) and build again. whisper.cpp says: {info}"
+        );
+    }
+
     fn word(text: &str, a: f64, b: f64) -> Word {
         Word { text: text.into(), start_s: a, end_s: b }
     }
