@@ -114,6 +114,7 @@ pub struct AnalyzeArgs {
     pub jobs: Option<usize>,
 
     /// Whisper threads per call (default: cores / --jobs). jobs × threads ≤ cores is fastest.
+    /// At a batch's tail, calls still running also get the idle jobs' threads.
     #[arg(short, long, value_name = "N")]
     pub threads: Option<usize>,
 

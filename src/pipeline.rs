@@ -7,7 +7,7 @@
 //! (no model, no inputs, no output folder) are fatal. Must not: parse flags, or keep per-call
 //! audio after its JSON is written (memory must not grow with the batch).
 
-use crate::config::{AUDIO_EXTENSIONS, AgentChannel, Config, Language};
+use crate::config::{AUDIO_EXTENSIONS, AgentChannel, Config, Language, ThreadBudget};
 use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
@@ -20,9 +20,10 @@ use crate::stages::{self, Facts, Outcome, ScriptResult};
 use crate::timeline::Interval;
 use crate::transcribe::{Segment, Transcriber, WhisperModel, file_sha256};
 use crate::vad::{EarshotVad, speech_by_channel};
-use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 /// Name of the batch summary written next to the per-call files.
@@ -114,30 +115,48 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
     })?;
     let model = WhisperModel::load(&cfg.asr.model_path)?;
     let info = ModelInfo { name: model.name.clone(), sha256: model.sha256.clone() };
+    let jobs = cfg.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(cfg.jobs.max(1))
+        .num_threads(jobs)
         .build()
         .map_err(|e| FatalError::Threads(e.to_string()))?;
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let entries: Vec<BatchEntry> = pool.install(|| {
-        files
-            .par_iter()
-            .zip(ids.par_iter())
-            .map(|(path, id)| {
-                let report = analyze(path, id, &info, &model, cfg);
-                let entry = finish_call(report, cfg);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                eprintln!("[{n}/{}] {}", files.len(), describe(&entry));
-                entry
-            })
-            .collect()
+    let budget = Arc::new(ThreadBudget::new(jobs * cfg.asr.threads.max(1)));
+    // Each job takes the next call from one queue, largest file first, so the batch does not end
+    // with one long call running while the other jobs idle (their threads go to it then).
+    let queue = largest_first(&files);
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let finished: Mutex<Vec<Option<BatchEntry>>> = Mutex::new(vec![None; files.len()]);
+    pool.scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|_| {
+                while let Some(&i) = queue.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let slot = budget.start_call();
+                    let report = analyze(&files[i], &ids[i], &info, &model, cfg, &budget);
+                    drop(slot);
+                    let entry = finish_call(report, cfg);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    eprintln!("[{n}/{}] {}", files.len(), describe(&entry));
+                    finished.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(entry);
+                }
+            });
+        }
     });
-    let summary = summarize(entries, cfg, started.elapsed().as_secs_f64());
+    let entries = finished.into_inner().unwrap_or_else(PoisonError::into_inner).into_iter();
+    let summary = summarize(entries.flatten().collect(), cfg, started.elapsed().as_secs_f64());
     let path = cfg.out_dir.join(BATCH_FILE);
     if let Err(e) = write_json_atomic(&path, &summary) {
         eprintln!("{}: write: {e}", path.display());
     }
     Ok(summary)
+}
+
+/// Indices of `files`, largest first (files that cannot be read last, in input order).
+fn largest_first(files: &[PathBuf]) -> Vec<usize> {
+    let size = |i: &usize| std::fs::metadata(&files[*i]).map_or(0, |m| m.len());
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    order
 }
 
 fn describe(e: &BatchEntry) -> String {
@@ -210,6 +229,7 @@ fn analyze(
     info: &ModelInfo,
     model: &WhisperModel,
     cfg: &Config,
+    threads: &Arc<ThreadBudget>,
 ) -> CallReport {
     let started = Instant::now();
     let mut source = Source { path: path.display().to_string(), ..Source::default() };
@@ -225,7 +245,7 @@ fn analyze(
         // search draws its candidates from a random generator that lives in the state, so a
         // reused state made a call's words depend on the calls before it. Creating one takes
         // about 30 ms.
-        let mut worker = model.worker(&cfg.asr)?;
+        let mut worker = model.worker(&cfg.asr, Arc::clone(threads))?;
         measure(decoded, &mut worker, cfg, outcome, &mut timings)
     })();
     timings.total = started.elapsed().as_secs_f64();
@@ -424,6 +444,21 @@ mod tests {
             assign_call_ids(&files),
             ["call", "call-2", "callgauge-batch-2", "звонок 1", "call.wav"]
         );
+    }
+
+    #[test]
+    fn calls_are_queued_largest_file_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let files: Vec<PathBuf> = [("a.wav", 10), ("b.wav", 30), ("c.wav", 20)]
+            .iter()
+            .map(|(name, len)| {
+                let path = dir.path().join(name);
+                std::fs::write(&path, vec![0u8; *len]).unwrap();
+                path
+            })
+            .chain([dir.path().join("missing.wav")])
+            .collect();
+        assert_eq!(largest_first(&files), [1, 2, 0, 3]);
     }
 
     #[test]

@@ -8,12 +8,13 @@
 //! Must not: load the model more than once per process (the pipeline shares one [`WhisperModel`]
 //! and gives each call a fresh state) or know which speaker a channel is.
 
-use crate::config::{AsrConfig, RETRY_BEAM_SIZE};
+use crate::config::{AsrConfig, RETRY_BEAM_SIZE, ThreadBudget};
 use crate::error::{FatalError, TranscribeError};
 use crate::timeline::{Interval, normalize};
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
+use std::sync::Arc;
 use whisper_rs::{
     DtwMode, DtwModelPreset, FullParams, SamplingStrategy, WhisperContext,
     WhisperContextParameters, WhisperState,
@@ -232,8 +233,12 @@ impl WhisperModel {
         Ok(WhisperModel { ctx, name, sha256 })
     }
 
-    /// A worker with its own decoding state.
-    pub fn worker(&self, cfg: &AsrConfig) -> Result<WhisperWorker, TranscribeError> {
+    /// A worker with its own decoding state, taking its threads for each pass from `threads`.
+    pub fn worker(
+        &self,
+        cfg: &AsrConfig,
+        threads: Arc<ThreadBudget>,
+    ) -> Result<WhisperWorker, TranscribeError> {
         let state = self.ctx.create_state().map_err(|e| TranscribeError::Whisper {
             window: "-".into(),
             cause: format!("cannot create a decoding state: {e}"),
@@ -242,7 +247,7 @@ impl WhisperModel {
         Ok(WhisperWorker {
             state,
             eot,
-            threads: cfg.threads.max(1),
+            threads,
             beam_size: cfg.beam_size,
             retry_beam_below: cfg.retry_beam_below,
         })
@@ -292,7 +297,7 @@ pub struct WhisperWorker {
     state: WhisperState,
     /// Token ids at or above this are special (timestamps, language, end of text).
     eot: i32,
-    threads: usize,
+    threads: Arc<ThreadBudget>,
     beam_size: usize,
     retry_beam_below: Option<f32>,
 }
@@ -320,7 +325,7 @@ impl WhisperWorker {
             SamplingStrategy::Greedy { best_of: 1 }
         };
         let mut p = FullParams::new(strategy);
-        p.set_n_threads(self.threads as i32);
+        p.set_n_threads(self.threads.per_call() as i32);
         p.set_language(Some(language));
         p.set_no_context(true);
         p.set_suppress_blank(true);
@@ -491,8 +496,9 @@ impl Transcriber for WhisperWorker {
         };
         let silence = vec![0.0; (MIN_WINDOW_S * RATE) as usize];
         self.state.full(p, &silence).map_err(|e| err(e.to_string()))?;
-        self.state.pcm_to_mel(samples, self.threads).map_err(|e| err(e.to_string()))?;
-        let (_, probs) = self.state.lang_detect(0, self.threads).map_err(|e| err(e.to_string()))?;
+        let threads = self.threads.per_call();
+        self.state.pcm_to_mel(samples, threads).map_err(|e| err(e.to_string()))?;
+        let (_, probs) = self.state.lang_detect(0, threads).map_err(|e| err(e.to_string()))?;
         let prob = |code: &String| {
             whisper_rs::get_lang_id(code)
                 .and_then(|id| probs.get(id as usize))
