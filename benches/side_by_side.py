@@ -63,7 +63,8 @@ def peer_binary(llamafile=False):
         extract_peer()
     print(f"side_by_side: building whisper-cli in {build} (about 2 min)", file=sys.stderr)
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-    flags = ["-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release", f"-DGGML_LLAMAFILE={'ON' if llamafile else 'OFF'}"]
+    flags = ["-DWHISPER_SDL2=OFF", "-DCMAKE_BUILD_TYPE=Release",
+             f"-DGGML_LLAMAFILE={'ON' if llamafile else 'OFF'}"]
     sh(["cmake", "-S", src, "-B", src / build, *flags], **quiet)
     sh(["cmake", "--build", src / build, "--target", "whisper-cli", "-j2"], **quiet)
     return cli
@@ -185,7 +186,8 @@ def main():
     if args.peer_llamafile:
         fast = peer_binary(llamafile=True)
         runs["whisper-cli llamafile (beam 5)"] = lambda r: run_peer(fast, files, out / "peer", [])
-        runs["whisper-cli llamafile (greedy)"] = lambda r: run_peer(fast, files, out / "peer", ["-bs", "1", "-bo", "1"])
+        runs["whisper-cli llamafile (greedy)"] = lambda r: run_peer(fast, files, out / "peer",
+                                                                     ["-bs", "1", "-bo", "1"])
     best = {}
     for r in range(args.rounds):
         for name, fn in runs.items():
