@@ -153,9 +153,11 @@ pub fn run(cfg: &Config) -> Result<BatchSummary, FatalError> {
 
 /// Indices of `files`, largest first (files that cannot be read last, in input order).
 fn largest_first(files: &[PathBuf]) -> Vec<usize> {
-    let size = |i: &usize| std::fs::metadata(&files[*i]).map_or(0, |m| m.len());
     let mut order: Vec<usize> = (0..files.len()).collect();
-    order.sort_by_key(|i| std::cmp::Reverse(size(i)));
+    // Cached: one stat per file, not one per comparison.
+    order.sort_by_cached_key(|&i| {
+        std::cmp::Reverse(std::fs::metadata(&files[i]).map_or(0, |m| m.len()))
+    });
     order
 }
 
