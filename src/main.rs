@@ -7,6 +7,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    keep_peak_memory_flat();
     let cli = cli::Cli::parse();
     match cli.command {
         cli::Command::Analyze(args) => analyze(args),
@@ -61,6 +62,30 @@ fn score(args: cli::ScoreArgs) -> ExitCode {
         Err(e) => fatal(&anyhow::Error::new(e)),
     }
 }
+
+/// Keeps a batch's peak memory flat however many files it has. Each call's Whisper state
+/// allocates buffers of 1–90 MB and frees them when the call ends. By default glibc raises its
+/// mmap threshold to the size of the first such buffer freed and serves later ones from its
+/// heaps, where they fragment: peak RSS crept up with the number of files (copies of an 11 s
+/// call: 100 files 1.11×, 300 files 1.09–1.12× the peak for 5). A fixed threshold keeps them
+/// mapped, so each is returned with its call (1.01× and 1.03×, and 8 % less memory). It sits
+/// above the 400 KB vector whisper.cpp allocates for every token, and the trim threshold keeps
+/// that one's heap space instead of returning and faulting it in again per token.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_peak_memory_flat() {
+    const MMAP_THRESHOLD: libc::c_int = 512 * 1024;
+    const TRIM_THRESHOLD: libc::c_int = 4 * 1024 * 1024;
+    // SAFETY: mallopt only sets allocator parameters, and no other thread exists yet.
+    #[allow(unsafe_code)]
+    let set = unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+            & libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    };
+    debug_assert_eq!(set, 1, "glibc refused an allocator parameter");
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_peak_memory_flat() {}
 
 fn fatal(e: &anyhow::Error) -> ExitCode {
     eprintln!("callgauge: error: {e:#}");
