@@ -68,7 +68,7 @@ fn score(args: cli::ScoreArgs) -> ExitCode {
 /// mmap threshold to the size of the first such buffer freed and serves later ones from its
 /// heaps, where they fragment: peak RSS crept up with the number of files (copies of an 11 s
 /// call: 100 files 1.11×, 300 files 1.09–1.12× the peak for 5). A fixed threshold keeps them
-/// mapped, so each is returned with its call (1.01× and 1.03×, and 8 % less memory). It sits
+/// mapped, so each is returned with its call (1.04× for both, from a 7 % lower base). It sits
 /// above the 400 KB vector whisper.cpp allocates for every token, and the trim threshold keeps
 /// that one's heap space instead of returning and faulting it in again per token.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
