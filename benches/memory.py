@@ -10,29 +10,21 @@ benchmarks; it does not fail on a large ratio.
 """
 
 import argparse
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-MODEL = ROOT / "models" / "ggml-base.bin"
+from side_by_side import MODEL, ROOT, timed
+
 BASE = 5
 
 
 def peak_rss_kb(callgauge, batch, out):
-    cmd = ["/usr/bin/time", "-v", callgauge, "analyze", batch,
-           "--out", out, "--model", MODEL, "--language", "en"]
-    t0 = time.perf_counter()
-    res = subprocess.run(list(map(str, cmd)), capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if res.returncode != 0:
-        sys.exit(f"memory: callgauge failed on {batch} ({res.returncode}): {res.stderr[-2000:]}")
-    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr).group(1))
-    return kb, wall
+    wall, rss_mib, _ = timed([callgauge, "analyze", batch, "--out", out, "--model", MODEL,
+                              "--language", "en"])
+    return round(rss_mib * 1024), wall
 
 
 def main():
