@@ -166,6 +166,26 @@ fn output_is_identical_whatever_the_jobs_threads_and_batch() {
     }
 }
 
+/// A window greedy decoding was unsure of is decoded again with a beam in the same Whisper
+/// state, and the vendored whisper.cpp then reuses the window's encoding instead of encoding it
+/// again (vendor/README.md). Retrying every window must give exactly the words and times a beam
+/// of 5 gives from the start.
+#[test]
+fn a_beam_retry_reusing_the_encoding_decodes_as_a_beam_from_scratch() {
+    let file = root().join("fixtures/ru_pcm16k.wav");
+    let segments = |args: &[&str]| {
+        let out = tempfile::tempdir().unwrap();
+        let run = analyze(&[&file], out.path(), &[&["--language", "ru"], args].concat());
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        report(out.path(), "ru_pcm16k.wav")["segments"].clone()
+    };
+    let greedy = segments(&["--retry-beam-below", "off"]);
+    let beam = segments(&["--beam-size", "5"]);
+    let retried = segments(&["--retry-beam-below", "0"]);
+    assert_ne!(greedy, beam, "the fixture no longer tells greedy from beam decoding");
+    assert_eq!(retried, beam, "retried windows decoded differently from a beam from scratch");
+}
+
 /// The planted truth of a language's dialogue.
 struct Planted {
     dead_air: Vec<(f64, f64)>,

@@ -920,6 +920,10 @@ struct whisper_state {
     // [EXPERIMENTAL] speed-up techniques
     int32_t exp_n_audio_ctx = 0; // 0 - use default
 
+    // callgauge: the encoder input last encoded into kv_cross; identical input skips the encoder
+    std::vector<float> enc_last_inp;
+    bool enc_last_valid = false;
+
     whisper_vad_context * vad_context = nullptr;
 
     struct vad_segment_info {
@@ -2364,6 +2368,27 @@ static bool whisper_encode_internal(
                    void * abort_callback_data) {
     const int64_t t_start_us = ggml_time_us();
 
+    // callgauge: a second full() over the same audio in the same state (a beam-search retry of a
+    // window greedy decoding was unsure of) finds kv_cross already holding this input's encoding.
+    if (!whisper_encode_external(wstate)) {
+        const auto & mel_inp = wstate.mel;
+        const int n_ctx = wstate.exp_n_audio_ctx > 0 ? wstate.exp_n_audio_ctx : wctx.model.hparams.n_audio_ctx;
+        const int i0 = std::min(mel_offset,           mel_inp.n_len);
+        const int i1 = std::min(mel_offset + 2*n_ctx, mel_inp.n_len);
+
+        std::vector<float> inp((size_t) mel_inp.n_mel*2*n_ctx, 0.0f);
+        for (int j = 0; j < mel_inp.n_mel; ++j) {
+            for (int i = i0; i < i1; ++i) {
+                inp[j*2*n_ctx + (i - i0)] = mel_inp.data[j*mel_inp.n_len + i];
+            }
+        }
+        if (wstate.enc_last_valid && inp == wstate.enc_last_inp) {
+            return !(abort_callback && abort_callback(abort_callback_data));
+        }
+        wstate.enc_last_valid = false;
+        wstate.enc_last_inp = std::move(inp);
+    }
+
     // conv
     {
         auto & sched = wstate.sched_conv.sched;
@@ -2451,6 +2476,7 @@ static bool whisper_encode_internal(
 
     wstate.t_encode_us += ggml_time_us() - t_start_us;
     wstate.n_encode++;
+    wstate.enc_last_valid = !whisper_encode_external(wstate);
 
     return !(abort_callback && abort_callback(abort_callback_data));
 }
@@ -2815,6 +2841,11 @@ static struct ggml_cgraph * whisper_build_graph_decoder(
     // comment this line to compute logits for all n_tokens
     // might be useful in the future
     //cur = ggml_view_2d(ctx0, cur, cur->ne[0], 1, cur->nb[1], (cur->ne[1] - 1)*cur->nb[1]);
+    // callgauge: the DTW pass decodes a whole segment only for its cross-attention and flags the
+    // last token's logits alone; projecting every token onto the vocabulary wasted ~n_tokens x 53 MB.
+    if (save_alignment_heads_QKs && !worst_case && batch.n_tokens > 1) {
+        cur = ggml_view_2d(ctx0, cur, cur->ne[0], 1, cur->nb[1], (cur->ne[1] - 1)*cur->nb[1]);
+    }
 
     struct ggml_tensor * logits = ggml_mul_mat(ctx0, model.d_te, cur);
 
@@ -2947,11 +2978,15 @@ static bool whisper_decode_internal(
     }
 
     logits_out.resize(n_tokens*n_vocab);
+    // callgauge: a graph that projected the last token alone holds one row of logits
+    const bool last_row_only = logits->ne[1] == 1;
     for (int i = 0; i < n_tokens; i++) {
         if (batch.logits[i] == 0) {
             continue;
         }
-        ggml_backend_tensor_get(logits, logits_out.data() + (n_vocab*i), sizeof(float)*(n_vocab*i), sizeof(float)*n_vocab);
+        const size_t src_row = last_row_only ? 0 : i;
+        GGML_ASSERT(!last_row_only || i == n_tokens - 1);
+        ggml_backend_tensor_get(logits, logits_out.data() + (n_vocab*i), sizeof(float)*(n_vocab*src_row), sizeof(float)*n_vocab);
     }
 
     if (batch.n_tokens > 1) {
