@@ -1,3 +1,6 @@
+// callgauge: cargo caps lints only for registry crates; this crate is built as a path
+// dependency, and its warnings are not callgauge's to fix.
+#![allow(warnings)]
 #![allow(clippy::uninlined_format_args)]
 
 extern crate bindgen;
