@@ -6,9 +6,8 @@
 
 #![allow(clippy::expect_used)] // benchmark setup: a failure is a broken fixture
 
-use callgauge::config::{Limits, VadConfig};
+use callgauge::config::{Limits, TurnConfig, VadConfig};
 use callgauge::decode::decode_file;
-use callgauge::metrics::TurnConfig;
 use callgauge::metrics::prosody::PitchTracker;
 use callgauge::metrics::turns;
 use callgauge::resample::to_16k;
@@ -46,14 +45,16 @@ fn stages(c: &mut Criterion) {
         b.iter(|| speech_by_channel(black_box(&minute_16k), &mut EarshotVad, &VadConfig::default()))
     });
     group.bench_function("turn-taking metrics", |b| {
-        b.iter(|| turns::analyze([&speech[0], &speech[1]], 60.0, &TurnConfig::default()))
+        b.iter(|| {
+            turns::analyze([speech.channel(0), speech.channel(1)], 60.0, &TurnConfig::default())
+        })
     });
     group.bench_function("pitch + loudness", |b| {
         let mut tracker = PitchTracker::default();
         b.iter(|| {
             (
-                tracker.measure(&minute_16k[0], &speech[0]),
-                tracker.measure(&minute_16k[1], &speech[1]),
+                tracker.measure(minute_16k.channel(0), speech.channel(0)),
+                tracker.measure(minute_16k.channel(1), speech.channel(1)),
             )
         })
     });

@@ -1,9 +1,9 @@
 //! Command-line interface: clap definitions and their conversion into a [`Config`].
 
-use callgauge::config::{
-    AgentChannel, AsrConfig, Config, Language, Limits, TurnConfig, VadConfig, split_cores,
-};
+use callgauge::config::{AgentChannel, AsrConfig, Config, Language, Limits, TurnConfig, VadConfig};
+use callgauge::schedule::split_cores;
 use callgauge::stages::{Outcome, Script, ScriptError, outcomes, script};
+use callgauge::transcribe::whisper::is_known_language;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -33,6 +33,13 @@ pub enum Command {
     /// <OUT>/<call_id>.json per call and <OUT>/callgauge-scores.json; without, prints one JSON
     /// document per line to stdout. Exit code: 0 all scored, 1 some inputs failed, 2 usage error.
     Score(ScoreArgs),
+    /// Write the JSON Schemas of callgauge's documents (call, batch, score, scores) to a folder.
+    #[command(hide = true)]
+    Schema {
+        /// Folder for the schema files (created if missing).
+        #[arg(short, long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// The sales script and the sales outcomes, shared by `analyze` and `score`.
@@ -259,7 +266,7 @@ fn parse_retry(v: &str) -> Result<Retry, String> {
 
 fn parse_language(language: &str, candidates: &[String]) -> Result<Language, String> {
     let check = |code: &str| {
-        whisper_rs::get_lang_id(code).map(|_| code.to_string()).ok_or_else(|| {
+        is_known_language(code).then(|| code.to_string()).ok_or_else(|| {
             format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)")
         })
     };
@@ -271,5 +278,25 @@ fn parse_language(language: &str, candidates: &[String]) -> Result<Language, Str
         Ok(Language::Auto(list))
     } else {
         Ok(Language::Fixed(check(language)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `Config::new` documents the library's defaults as the CLI's: the two must not drift.
+    #[test]
+    fn cli_defaults_are_the_library_defaults() {
+        let cli = Cli::parse_from(["callgauge", "analyze", "in.wav", "--out", "out"]);
+        let Command::Analyze(args) = cli.command else { panic!("not analyze") };
+        let script = callgauge::stages::script::default_script().unwrap();
+        let mut from_cli = args.into_config(1, script.clone(), HashMap::new()).unwrap();
+        let lib = Config::new(vec!["in.wav".into()], "out".into(), script);
+        // The CLI sizes jobs and threads to the machine; the library takes 1 × 1.
+        (from_cli.jobs, from_cli.asr.threads) = (lib.jobs, lib.asr.threads);
+        // The model path may come from the environment (CALLGAUGE_MODEL).
+        from_cli.asr.model_path.clone_from(&lib.asr.model_path);
+        assert_eq!(format!("{from_cli:?}"), format!("{lib:?}"));
     }
 }

@@ -1,14 +1,13 @@
-//! Plain typed configuration of a batch run.
+//! Config: plain typed configuration of a batch run.
 //!
 //! Takes: values already parsed by the CLI (or built by a test). Gives: one [`Config`] that every
-//! stage reads its own part of. Must not: parse flags or touch the file system.
+//! stage reads its own part of. Must not: parse flags, touch the file system, or hold runtime
+//! state (the thread budget lives in `schedule`).
 
-pub use crate::metrics::TurnConfig;
 use crate::stages::{Outcome, Script};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Which stereo channel carries the agent; the other one carries the customer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,24 +55,43 @@ impl Default for VadConfig {
     }
 }
 
+/// Thresholds of the turn-taking definitions (see `metrics::turns`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TurnConfig {
+    pub turn_bridge_s: f64,
+    pub backchannel_max_s: f64,
+    pub interruption_min_overlap_s: f64,
+    pub pause_min_s: f64,
+    pub dead_air_min_s: f64,
+}
+
+impl Default for TurnConfig {
+    fn default() -> Self {
+        TurnConfig {
+            turn_bridge_s: 1.0,
+            backchannel_max_s: 1.0,
+            interruption_min_overlap_s: 0.2,
+            pause_min_s: 0.3,
+            dead_air_min_s: 2.0,
+        }
+    }
+}
+
 /// Whisper decoding settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AsrConfig {
     pub model_path: PathBuf,
     pub language: Language,
     /// Threads for each whisper state (one state per call, one call per job at a time); calls
-    /// at a batch's tail get more (see [`ThreadBudget`]).
+    /// at a batch's tail get more (see `schedule::ThreadBudget`).
     pub threads: usize,
     /// Beam width; 1 means greedy decoding (unsure windows may be retried with a beam).
     pub beam_size: usize,
     /// With greedy decoding, a window whose mean token log-probability is below this, or whose
-    /// text repeats itself, is decoded again with a beam of [`RETRY_BEAM_SIZE`]: beams are spent
-    /// only where greedy was unsure. `None`: never.
+    /// text repeats itself, is decoded again with a beam of 5: beams are spent only where
+    /// greedy was unsure. `None`: never.
     pub retry_beam_below: Option<f32>,
 }
-
-/// Beam width of the retry of an unsure greedy window (whisper-cli's default beam).
-pub const RETRY_BEAM_SIZE: usize = 5;
 
 /// Refusals checked before heavy work, so no input can take unbounded time or memory.
 #[derive(Debug, Clone, PartialEq)]
@@ -109,104 +127,28 @@ pub struct Config {
     pub outcomes: Arc<HashMap<String, Outcome>>,
 }
 
-/// File extensions picked up when a folder is given as input.
-pub const AUDIO_EXTENSIONS: &[&str] =
-    &["wav", "mp3", "flac", "ogg", "oga", "opus", "m4a", "mp4", "aac", "webm", "mka", "caf"];
-
-/// Splits `cores` between parallel files and whisper threads so that `jobs × threads ≤ cores`.
-///
-/// Either value may be fixed by the user; the other is derived. With neither, one thread per
-/// job: on the 2-core side-by-side corpus (12 calls) 2 jobs × 1 thread took 85.9 s against
-/// 100.7 s for 1 × 2, as whisper.cpp's per-token decoding gains little from a second thread.
-/// Jobs left idle at the batch's tail lend their threads (see [`ThreadBudget`]).
-pub fn split_cores(
-    cores: usize,
-    files: usize,
-    jobs: Option<usize>,
-    threads: Option<usize>,
-) -> (usize, usize) {
-    let cores = cores.max(1);
-    match (jobs, threads) {
-        (Some(j), Some(t)) => (j.max(1), t.max(1)),
-        (Some(j), None) => (j.max(1), (cores / j.max(1)).max(1)),
-        (None, Some(t)) => ((cores / t.max(1)).max(1), t.max(1)),
-        (None, None) => {
-            let jobs = cores.min(files.max(1));
-            (jobs, (cores / jobs).max(1))
+impl Config {
+    /// A configuration with every default, reading `inputs` and writing to `out_dir`: what the
+    /// CLI builds when no option is given (the built-in script, no outcomes, 1 job × 1 thread).
+    pub fn new(inputs: Vec<PathBuf>, out_dir: PathBuf, script: Script) -> Self {
+        Config {
+            inputs,
+            out_dir,
+            agent_channel: AgentChannel::Left,
+            jobs: 1,
+            max_agent_share: 0.40,
+            turns: TurnConfig::default(),
+            asr: AsrConfig {
+                model_path: PathBuf::from("models/ggml-base.bin"),
+                language: Language::Auto(vec!["ru".into(), "en".into()]),
+                threads: 1,
+                beam_size: 1,
+                retry_beam_below: Some(-0.22),
+            },
+            vad: VadConfig::default(),
+            limits: Limits::default(),
+            script: Arc::new(script),
+            outcomes: Arc::new(HashMap::new()),
         }
-    }
-}
-
-/// The batch's whisper threads (jobs × threads), shared among the calls in flight. While fewer
-/// calls than jobs are running (the batch's tail, or fewer files than jobs) each call also gets
-/// the idle jobs' threads, from its next whisper pass on: with 2 jobs × 1 thread, the last call
-/// of a batch runs on both cores. whisper.cpp's results do not depend on the thread count.
-#[derive(Debug)]
-pub struct ThreadBudget {
-    total: usize,
-    busy: AtomicUsize,
-}
-
-impl ThreadBudget {
-    pub fn new(total: usize) -> Self {
-        ThreadBudget { total: total.max(1), busy: AtomicUsize::new(0) }
-    }
-
-    /// Counts one more call in flight until the slot is dropped.
-    pub fn start_call(&self) -> CallSlot<'_> {
-        self.busy.fetch_add(1, Ordering::Relaxed);
-        CallSlot(self)
-    }
-
-    /// Threads for a call's next whisper pass: an even share of the budget, at least one.
-    pub fn per_call(&self) -> usize {
-        (self.total / self.busy.load(Ordering::Relaxed).max(1)).max(1)
-    }
-}
-
-/// One call in flight; see [`ThreadBudget::start_call`].
-#[derive(Debug)]
-pub struct CallSlot<'a>(&'a ThreadBudget);
-
-impl Drop for CallSlot<'_> {
-    fn drop(&mut self) {
-        self.0.busy.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn idle_jobs_lend_their_threads_to_the_calls_in_flight() {
-        let budget = ThreadBudget::new(4);
-        assert_eq!(budget.per_call(), 4);
-        let a = budget.start_call();
-        let b = budget.start_call();
-        let c = budget.start_call();
-        assert_eq!(budget.per_call(), 1);
-        drop(c);
-        assert_eq!(budget.per_call(), 2);
-        drop(b);
-        assert_eq!(budget.per_call(), 4);
-        drop(a);
-        assert_eq!(ThreadBudget::new(0).per_call(), 1);
-    }
-
-    #[test]
-    fn split_cores_never_oversubscribes() {
-        for cores in 1..=8 {
-            for files in 0..=5 {
-                let (j, t) = split_cores(cores, files, None, None);
-                assert!(j * t <= cores.max(1), "cores {cores} files {files}: {j}x{t}");
-                assert!(j >= 1 && t >= 1);
-            }
-        }
-        assert_eq!(split_cores(2, 10, None, None), (2, 1));
-        assert_eq!(split_cores(2, 1, None, None), (1, 2));
-        assert_eq!(split_cores(2, 10, Some(1), None), (1, 2));
-        assert_eq!(split_cores(2, 10, None, Some(2)), (1, 2));
-        assert_eq!(split_cores(2, 10, Some(3), Some(3)), (3, 3));
     }
 }

@@ -4,11 +4,12 @@
 //! that states the cause, so the per-file boundary can prefix the path once (`path: stage: cause`).
 //! Must not: hold the path itself (the pipeline adds it) or panic.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::fmt;
 
 /// The pipeline stage a failure happened in; written to the JSON as `error.stage`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Stage {

@@ -1,22 +1,38 @@
 //! callgauge turns recorded sales and support calls into measured, comparable features: one
-//! JSON document per call (talk time per speaker, the 60/40 rule, silences, a timed transcript).
+//! JSON document per call (talk time per speaker, the 60/40 rule, silences, a timed transcript,
+//! where the call got to in the sales script).
 //!
-//! The pipeline runs per call: [`decode`] → [`resample`] → [`vad`] → [`transcribe`] →
-//! [`metrics`] → [`report`]; [`pipeline`] runs a batch of calls in parallel and writes the
-//! results. The library never parses command-line flags: build a [`config::Config`] and call
-//! [`pipeline::run`].
+//! A call runs through one module per stage: [`decode`] → [`resample`] → [`vad`] →
+//! [`speakers`] → [`transcribe`] → [`metrics`] → [`stages`] (the sales script) → [`report`].
+//! [`pipeline`] runs a batch of calls in parallel and writes the results through [`output`];
+//! [`pipeline::Components`] is the one place the VAD, the recogniser and the diarizer are
+//! chosen. [`rescore`] applies a sales script to stored transcripts (`callgauge score`).
+//! Shared plumbing: [`config`] (plain settings), [`error`], [`discover`] (inputs and call ids),
+//! [`schedule`] (cores and queue), [`timeline`] (interval arithmetic), [`transcript`] (timed
+//! utterances), [`text`] (the word tokenizer), [`dsp`], [`hash`] and [`schema`] (the JSON
+//! Schemas, generated from the output types). The library never parses command-line flags:
+//! build a [`config::Config`] and call [`pipeline::run`].
 
 pub mod config;
 pub mod decode;
+pub mod discover;
+pub mod dsp;
 pub mod error;
+pub mod hash;
 pub mod metrics;
+pub mod output;
 pub mod pipeline;
 pub mod report;
 pub mod resample;
 pub mod rescore;
+pub mod schedule;
+pub mod schema;
+pub mod speakers;
 pub mod stages;
+pub mod text;
 pub mod timeline;
 pub mod transcribe;
+pub mod transcript;
 pub mod vad;
 
 pub use config::Config;

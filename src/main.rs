@@ -12,11 +12,25 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Analyze(args) => analyze(args),
         cli::Command::Score(args) => score(args),
+        cli::Command::Schema { out } => schema(&out),
+    }
+}
+
+fn schema(out: &std::path::Path) -> ExitCode {
+    let written = std::fs::create_dir_all(out).and_then(|()| {
+        callgauge::schema::documents().iter().try_for_each(|doc| {
+            let text = callgauge::schema::to_text(&doc.schema);
+            callgauge::output::write_atomic(&out.join(doc.file), text.as_bytes())
+        })
+    });
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fatal(&anyhow::anyhow!("{}: {e}", out.display())),
     }
 }
 
 fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
-    let files = match callgauge::pipeline::collect_inputs(&args.inputs) {
+    let files = match callgauge::discover::collect_inputs(&args.inputs) {
         Ok(files) => files.len(),
         Err(e) => return fatal(&anyhow::Error::new(e)),
     };

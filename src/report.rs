@@ -1,50 +1,62 @@
 //! Report: the per-call JSON contract (schema version 1) and the batch summary.
 //!
 //! Takes: the results of every stage for one call. Gives: the serde types written to
-//! `<out>/<call_id>.json`, field for field as documented in README.md and published as
-//! `schema/call.v1.schema.json`. Paths in the contract are never renamed or removed; new fields
-//! may be added. Must not: compute metrics (see `metrics`) or write files (see `pipeline`).
+//! `<out>/<call_id>.json` and `<out>/callgauge-batch.json`; `schema/*.schema.json` are generated
+//! from them (`crate::schema`). Paths in the contract are never renamed or removed; new fields
+//! may be added. Must not: compute metrics (see `metrics`), round figures (see `output`) or
+//! write files (see `pipeline`).
 
 use crate::error::{CallError, Stage};
 use crate::metrics::{Conversation, Rule6040, Speakers};
+pub use crate::speakers::Mode;
 use crate::stages::{
     CallView, ChecklistOut, Funnel, ObjectionOut, OutcomeOut, ScoreOut, ScriptResult, StagesOut,
     script::ScriptInfo,
 };
-use serde::{Deserialize, Serialize};
+pub use crate::transcribe::ModelInfo;
+use crate::transcript::Utterance;
+use schemars::JsonSchema;
+use serde::Serialize;
 
 /// The contract's version; bumped only for a change that could break a reader.
 pub const SCHEMA_VERSION: u32 = 1;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Whether the call was analyzed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Ok,
     Error,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    Stereo,
-    Mono,
-}
-
-/// One call's JSON document.
-#[derive(Debug, Clone, Serialize)]
+/// One call's JSON document, `<out>/<call_id>.json`. Times are seconds on the call's clock,
+/// shares fractions in [0, 1], every figure rounded to 3 decimals. A failed call has
+/// `status: "error"`, the `error` object, what was learnt before the failure, and `null` for
+/// the rest.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct CallReport {
+    /// The contract's version: `1`. Within it fields are only added, never renamed or removed.
     pub schema_version: u32,
+    /// Version of callgauge that wrote the document.
     pub callgauge_version: &'static str,
+    /// The file stem, unique within the batch (`-2`, `-3`, … appended on a clash).
     pub call_id: String,
     pub status: Status,
+    /// `null`, or why the call failed.
     pub error: Option<ErrorInfo>,
     pub source: Source,
+    /// Length of the recording, seconds.
     pub duration_s: Option<f64>,
+    /// `stereo` (speakers by channel) or `mono`.
     pub mode: Option<Mode>,
+    /// ISO 639-1 code of the language the call was transcribed in.
     pub language: Option<String>,
     pub model: ModelInfo,
+    /// Per-speaker figures; in a mono call every figure is `null` with `unavailable_reason`.
     pub speakers: Option<Speakers>,
+    /// Whole-call timing: speech, silence, overlap, dead air, interruptions.
     pub conversation: Option<Conversation>,
+    /// The 60/40 rule and the agent's questions; `null` figures when not measurable.
     pub rule_60_40: Option<Rule6040>,
     /// The agent, from `--outcomes`; `null` when not given.
     pub agent_id: Option<String>,
@@ -52,18 +64,25 @@ pub struct CallReport {
     pub outcome: Option<OutcomeOut>,
     /// The sales script the call was scored against.
     pub script: Option<ScriptInfo>,
+    /// Script stages heard: reached, when, order violations, every hit with its words.
     pub stages: Option<StagesOut>,
+    /// The script's checklist items, each passed or not with its evidence.
     pub checklist: Option<ChecklistOut>,
+    /// The objections the customer raised, in call order.
     pub objections: Option<Vec<ObjectionOut>>,
+    /// The quality index and its components.
     pub score: Option<ScoreOut>,
-    pub segments: Vec<SegmentOut>,
+    /// The timed transcript, sorted by start.
+    pub segments: Vec<Utterance>,
+    /// Wall seconds per stage for this call.
     pub timings_s: Timings,
 }
 
 /// Why a call failed: the stage and a message naming the file, the stage and the cause.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ErrorInfo {
     pub stage: Stage,
+    /// `<path>: <stage>: <cause>`.
     pub message: String,
 }
 
@@ -75,59 +94,36 @@ impl ErrorInfo {
 }
 
 /// The recording as found on disk.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Source {
+    /// The path the recording was read from.
     pub path: String,
+    /// sha256 of the file's bytes.
     pub sha256: Option<String>,
+    /// The codec as the decoder names it (e.g. `pcm_mulaw`, `mp3`).
     pub codec: Option<String>,
+    /// The recording's sample rate.
     pub sample_rate_hz: Option<u32>,
+    /// 1 or 2.
     pub channels: Option<usize>,
     /// Packets the decoder could not read and skipped.
     pub skipped_packets: u64,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ModelInfo {
-    pub name: String,
-    pub sha256: String,
-}
-
-/// Who speaks: `agent`, `customer`, or `unknown` (mono).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Agent,
-    Customer,
-    Unknown,
-}
-
-/// A transcribed stretch of one speaker's speech.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SegmentOut {
-    pub speaker: Role,
-    pub start_s: f64,
-    pub end_s: f64,
-    pub text: String,
-    /// Word times from Whisper's alignment; may be absent from transcripts made elsewhere.
-    #[serde(default)]
-    pub words: Vec<WordOut>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct WordOut {
-    pub text: String,
-    pub start_s: f64,
-    pub end_s: f64,
-}
-
 /// Wall-clock seconds per stage for this call (these vary run to run).
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Timings {
+    /// Reading and decoding the file.
     pub decode: f64,
+    /// Resampling to 16 kHz.
     pub resample: f64,
+    /// Voice activity detection and speaker tracks.
     pub vad: f64,
+    /// Language detection and transcription.
     pub transcribe: f64,
+    /// Metrics and the sales script.
     pub metrics: f64,
+    /// The whole call, hashing and writing included.
     pub total: f64,
 }
 
@@ -177,16 +173,22 @@ impl CallReport {
 }
 
 /// One line of the batch summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BatchEntry {
+    /// The call's id: its JSON is `<call_id>.json`.
     pub call_id: String,
+    /// The recording's path.
     pub path: String,
     pub status: Status,
+    /// `null`, or why the call failed.
     pub error: Option<ErrorInfo>,
+    /// Length of the recording, seconds; `null` if unknown.
     pub duration_s: Option<f64>,
+    /// The agent, from `--outcomes`.
     pub agent_id: Option<String>,
     /// The furthest script stage reached.
     pub last_stage: Option<String>,
+    /// The call's quality index (0–100).
     pub quality_index: Option<f64>,
     /// What the batch's funnel needs of this call.
     #[serde(skip)]
@@ -214,24 +216,28 @@ impl BatchEntry {
 }
 
 /// `<out>/callgauge-batch.json`: what a batch did, written when it ends.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BatchSummary {
+    /// The contract's version: `1`.
     pub schema_version: u32,
+    /// Files in the batch.
     pub files: usize,
+    /// Calls analyzed.
     pub ok: usize,
+    /// Calls with an error record.
     pub failed: usize,
+    /// Calls processed in parallel.
     pub jobs: usize,
+    /// Whisper threads per call (idle jobs lend theirs at the batch's tail).
     pub threads_per_job: usize,
+    /// Seconds of audio in the calls analyzed.
     pub audio_s: f64,
+    /// Wall-clock seconds the batch took.
     pub wall_s: f64,
     /// Seconds of call audio processed per wall-clock second.
     pub audio_s_per_wall_s: f64,
     /// Stages reached, objections and mean quality over the calls that were scored.
     pub script_funnel: Funnel,
+    /// One entry per file, in input order.
     pub calls: Vec<BatchEntry>,
-}
-
-/// Rounds to milliseconds: finer digits are noise and make documents harder to diff.
-pub fn ms(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }

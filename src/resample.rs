@@ -1,4 +1,4 @@
-//! Resample: channels at any rate in, 16 kHz channels out (Whisper's and the VAD's rate).
+//! Resample: channels at any rate in, [`Audio16k`] out (Whisper's and the VAD's rate).
 //!
 //! Takes: planar f32 channels and their rate. Gives: the same channels at 16 kHz, with the
 //! resampler's delay trimmed so sample `n` of the output is time `n / 16000` of the input.
@@ -11,12 +11,51 @@ use rubato::{Fft, FixedSync, Resampler};
 /// The rate every later stage works at.
 pub const TARGET_RATE_HZ: u32 = 16_000;
 
-/// Resamples each channel to [`TARGET_RATE_HZ`] with rubato's FFT resampler.
-pub fn to_16k(channels: Vec<Vec<f32>>, rate_hz: u32) -> Result<Vec<Vec<f32>>, ResampleError> {
-    if rate_hz == TARGET_RATE_HZ {
-        return Ok(channels);
+/// A recording at [`TARGET_RATE_HZ`]: its channels in their original order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Audio16k {
+    channels: Vec<Vec<f32>>,
+}
+
+impl Audio16k {
+    /// Channels already at 16 kHz.
+    pub fn new(channels: Vec<Vec<f32>>) -> Self {
+        Audio16k { channels }
     }
-    channels.iter().map(|ch| resample_one(ch, rate_hz)).collect()
+
+    pub fn channels(&self) -> &[Vec<f32>] {
+        &self.channels
+    }
+
+    /// The samples of channel `index` (empty if there is no such channel).
+    pub fn channel(&self, index: usize) -> &[f32] {
+        self.channels.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn into_channels(self) -> Vec<Vec<f32>> {
+        self.channels
+    }
+
+    /// A stereo recording whose channels carry the same signal is a mono recording: keeps the
+    /// first channel only.
+    pub fn fold_identical_channels(mut self) -> Self {
+        if let [a, b] = self.channels.as_slice()
+            && a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4)
+        {
+            self.channels.truncate(1);
+        }
+        self
+    }
+}
+
+/// Resamples each channel to [`TARGET_RATE_HZ`] with rubato's FFT resampler.
+pub fn to_16k(channels: Vec<Vec<f32>>, rate_hz: u32) -> Result<Audio16k, ResampleError> {
+    if rate_hz == TARGET_RATE_HZ {
+        return Ok(Audio16k::new(channels));
+    }
+    let channels = channels.iter().map(|ch| resample_one(ch, rate_hz)).collect::<Result<_, _>>()?;
+    Ok(Audio16k::new(channels))
 }
 
 fn resample_one(input: &[f32], rate_hz: u32) -> Result<Vec<f32>, ResampleError> {
@@ -47,7 +86,7 @@ mod tests {
     fn sine_survives_every_rate() {
         for rate in [8000, 11025, 22050, 44100, 48000] {
             for secs in [0.05, 1.0, 3.3] {
-                let out = to_16k(vec![sine(440.0, rate, secs)], rate).unwrap();
+                let out = to_16k(vec![sine(440.0, rate, secs)], rate).unwrap().into_channels();
                 let expected = sine(440.0, TARGET_RATE_HZ, secs);
                 let diff = out[0].len().abs_diff(expected.len());
                 assert!(
@@ -81,11 +120,23 @@ mod tests {
     fn stereo_keeps_channel_order_and_16k_is_untouched() {
         let left = sine(300.0, 8000, 0.5);
         let right = vec![0.0; left.len()];
-        let out = to_16k(vec![left, right], 8000).unwrap();
+        let out = to_16k(vec![left, right], 8000).unwrap().into_channels();
         assert_eq!(out.len(), 2);
         assert!(out[0].iter().map(|s| s.abs()).fold(0.0, f32::max) > 0.4);
         assert!(out[1].iter().all(|s| s.abs() < 1e-6));
         let same = vec![vec![0.25f32; 100]];
-        assert_eq!(to_16k(same.clone(), 16_000).unwrap(), same);
+        assert_eq!(to_16k(same.clone(), 16_000).unwrap().into_channels(), same);
+    }
+
+    #[test]
+    fn identical_channels_fold_to_mono_and_different_ones_stay() {
+        let a = sine(300.0, 16_000, 0.2);
+        let mono = Audio16k::new(vec![a.clone(), a.clone()]).fold_identical_channels();
+        assert_eq!(mono.channels().len(), 1);
+        let mut b = a.clone();
+        b[100] += 0.01;
+        let stereo = Audio16k::new(vec![a, b]).fold_identical_channels();
+        assert_eq!(stereo.channels().len(), 2);
+        assert!(stereo.channel(5).is_empty());
     }
 }

@@ -17,15 +17,19 @@
 //! transcript, the agent's share of speech is the share of segment time and questions are
 //! counted on the agent's segments with callgauge's own rule.
 
+use crate::config::TurnConfig;
+use crate::discover::{BATCH_FILE, collect_files};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics::speech::is_question;
-use crate::pipeline::{BATCH_FILE, collect_files, write_json_atomic};
-use crate::report::{Role, SCHEMA_VERSION, SegmentOut, ms};
+use crate::output::{to_line, write_json_atomic};
+use crate::report::SCHEMA_VERSION;
 use crate::stages::{
     self, CallView, ChecklistOut, Facts, Funnel, ObjectionOut, Outcome, OutcomeOut, ScoreOut,
     Script, ScriptInfo, StagesOut,
 };
 use crate::timeline::{Interval, normalize, total_s};
+use crate::transcript::{Role, Utterance};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::io::Write;
@@ -38,7 +42,7 @@ struct Input {
     language: Option<String>,
     duration_s: Option<f64>,
     #[serde(default)]
-    segments: Option<Vec<SegmentOut>>,
+    segments: Option<Vec<Utterance>>,
     rule_60_40: Option<RuleIn>,
     speakers: Option<SpeakersIn>,
 }
@@ -60,20 +64,31 @@ struct SpeakerIn {
 }
 
 /// One rescored call: what `callgauge score` writes.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScoreDoc {
+    /// The contract's version: `1`.
     pub schema_version: u32,
+    /// The call's id (the transcript's `call_id`, or the file stem).
     pub call_id: String,
     /// The file scored.
     pub input: String,
+    /// The transcript's language; `null` when it gave none.
     pub language: Option<String>,
+    /// Length of the call, from the call JSON; `null` for a plain transcript.
     pub duration_s: Option<f64>,
+    /// The agent, from `--outcomes`.
     pub agent_id: Option<String>,
+    /// The sale's result, from `--outcomes`.
     pub outcome: Option<OutcomeOut>,
+    /// The sales script applied.
     pub script: ScriptInfo,
+    /// Script stages heard.
     pub stages: StagesOut,
+    /// The checklist items.
     pub checklist: ChecklistOut,
+    /// The objections raised.
     pub objections: Vec<ObjectionOut>,
+    /// The quality index and its components.
     pub score: ScoreOut,
 }
 
@@ -125,7 +140,7 @@ pub fn score_file(
 }
 
 /// The call figures a plain transcript can give.
-fn transcript_facts(language: Option<String>, segments: &[SegmentOut]) -> Facts {
+fn transcript_facts(language: Option<String>, segments: &[Utterance]) -> Facts {
     let time = |role: Role| {
         let spans = segments
             .iter()
@@ -139,24 +154,24 @@ fn transcript_facts(language: Option<String>, segments: &[SegmentOut]) -> Facts 
     let stereo = agent > 0.0 || customer > 0.0;
     Facts {
         language,
-        agent_share_of_speech: (agent + customer > 0.0).then(|| ms(agent / (agent + customer))),
+        agent_share_of_speech: (agent + customer > 0.0).then(|| agent / (agent + customer)),
         agent_questions: stereo.then(|| agent_said.filter(|s| is_question(&s.text)).count()),
         agent_longest_monologue_s: stereo.then(|| longest_agent_run(segments)),
     }
 }
 
 /// The longest stretch of agent segments with no customer segment starting inside it and no
-/// gap of [`TURN_BRIDGE_S`] or more: the transcript's view of the longest monologue.
-fn longest_agent_run(segments: &[SegmentOut]) -> f64 {
-    let mut sorted: Vec<&SegmentOut> =
+/// gap of the default turn bridge (`--turn-bridge-s`) or more: the transcript's view of the
+/// longest monologue.
+fn longest_agent_run(segments: &[Utterance]) -> f64 {
+    let bridge_s = TurnConfig::default().turn_bridge_s;
+    let mut sorted: Vec<&Utterance> =
         segments.iter().filter(|s| s.speaker != Role::Unknown).collect();
     sorted.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     let (mut best, mut run): (f64, Option<(f64, f64)>) = (0.0, None);
     for s in sorted {
         run = match (s.speaker, run) {
-            (Role::Agent, Some((a, b))) if s.start_s - b < TURN_BRIDGE_S => {
-                Some((a, b.max(s.end_s)))
-            }
+            (Role::Agent, Some((a, b))) if s.start_s - b < bridge_s => Some((a, b.max(s.end_s))),
             (Role::Agent, _) => Some((s.start_s, s.end_s)),
             _ => None,
         };
@@ -164,37 +179,45 @@ fn longest_agent_run(segments: &[SegmentOut]) -> f64 {
             best = best.max(b - a);
         }
     }
-    ms(best)
+    best
 }
-
-/// Silences shorter than this inside one speaker's speech do not end their turn (as
-/// `--turn-bridge-s`'s default).
-const TURN_BRIDGE_S: f64 = 1.0;
 
 /// Name of the summary `callgauge score --out` writes next to the scored calls.
 pub const SCORES_FILE: &str = "callgauge-scores.json";
 
 /// One line of the scores summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScoreEntry {
+    /// The call's id; `null` when the input could not be read.
     pub call_id: Option<String>,
+    /// The file scored.
     pub input: String,
     /// `null` when scored; else `<path>: <stage>: <cause>`.
     pub error: Option<String>,
+    /// The agent, from `--outcomes`.
     pub agent_id: Option<String>,
+    /// The furthest stage reached.
     pub last_stage: Option<String>,
+    /// Weighted share of applicable checklist items passed.
     pub checklist_share: Option<f64>,
+    /// The call's quality index (0–100).
     pub quality_index: Option<f64>,
 }
 
 /// `<out>/callgauge-scores.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScoreSummary {
+    /// The contract's version: `1`.
     pub schema_version: u32,
+    /// The sales script applied.
     pub script: ScriptInfo,
+    /// Inputs scored.
     pub scored: usize,
+    /// Inputs that could not be scored.
     pub failed: usize,
+    /// Stages reached, objections and mean quality over the scored calls.
     pub script_funnel: Funnel,
+    /// One entry per input.
     pub calls: Vec<ScoreEntry>,
 }
 
@@ -228,9 +251,7 @@ pub fn run(
         let written = score_file(path, script, outcomes).and_then(|doc| {
             match out {
                 Some(dir) => write_json_atomic(&dir.join(format!("{}.json", doc.call_id)), &doc),
-                None => serde_json::to_writer(&mut stdout, &doc)
-                    .map_err(std::io::Error::other)
-                    .and_then(|()| stdout.write_all(b"\n")),
+                None => to_line(&doc).and_then(|line| stdout.write_all(&line)),
             }
             .map_err(|e| CallError::new(Stage::Write, e))?;
             Ok(doc)

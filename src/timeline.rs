@@ -3,12 +3,15 @@
 //!
 //! Takes and gives: sorted, non-overlapping interval lists. Must not: know about speakers.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// A half-open span `[start_s, end_s)` of call time, in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Interval {
+    /// Start, seconds on the call's clock.
     pub start_s: f64,
+    /// End, seconds on the call's clock.
     pub end_s: f64,
 }
 

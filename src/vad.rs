@@ -1,58 +1,91 @@
 //! VAD: 16 kHz channels in, each channel's own speech intervals out.
 //!
-//! Takes: one or two 16 kHz channels and a [`VadConfig`]. Gives: per channel, the sorted
-//! intervals where that channel's speaker talks. On stereo calls the other party leaks into each
+//! Takes: [`Audio16k`] (one or two channels), a [`Vad`] and a [`VadConfig`]. Gives:
+//! [`ChannelSpeech`], per channel the sorted intervals where that channel's speaker talks. On stereo calls the other party leaks into each
 //! channel (echo, crosstalk, typically 20–30 dB down); a frame whose level is more than
 //! `crosstalk_db` below the other channel's is that leak, not this speaker, and is not speech.
 //! Genuine overlap — both talking at normal level — stays speech on both channels.
 //! Must not: transcribe or know which channel is the agent.
 
 use crate::config::VadConfig;
+use crate::dsp::rms_db;
+use crate::resample::Audio16k;
 use crate::timeline::{Interval, smooth};
 
-/// Samples per VAD frame at 16 kHz (16 ms).
-pub const FRAME: usize = 256;
-const FRAME_S: f64 = FRAME as f64 / 16_000.0;
-/// Frames either side over which a channel's level is taken (its envelope), ±48 ms.
+/// Frames either side over which a channel's level is taken (its envelope); ±48 ms at 16 ms.
 const ENVELOPE_FRAMES: usize = 3;
 
-/// A voice activity detector: a speech probability per [`FRAME`] of 16 kHz audio.
+/// A voice activity detector: a speech probability per frame of 16 kHz audio.
 pub trait Vad {
+    /// Samples per frame at 16 kHz.
+    fn frame_len(&self) -> usize;
+
     /// One score in [0, 1] per whole frame of `samples`; the detector starts fresh each call.
     fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32>;
 }
 
-/// Earshot's neural detector (pure Rust, weights built in).
+/// Earshot's neural detector (pure Rust, weights built in), 16 ms frames.
 #[derive(Default)]
 pub struct EarshotVad;
 
 impl Vad for EarshotVad {
+    fn frame_len(&self) -> usize {
+        256
+    }
+
     fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
         let mut detector = earshot::Detector::default_boxed();
-        samples.chunks_exact(FRAME).map(|frame| detector.predict_f32(frame).max(0.0)).collect()
+        let frame = self.frame_len();
+        samples.chunks_exact(frame).map(|f| detector.predict_f32(f).max(0.0)).collect()
+    }
+}
+
+/// Where each channel's own speaker talks, indexed like the recording's channels.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChannelSpeech {
+    per_channel: Vec<Vec<Interval>>,
+}
+
+impl ChannelSpeech {
+    pub fn new(per_channel: Vec<Vec<Interval>>) -> Self {
+        ChannelSpeech { per_channel }
+    }
+
+    /// Speech of channel `index` (none if there is no such channel).
+    pub fn channel(&self, index: usize) -> &[Interval] {
+        self.per_channel.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn into_channels(self) -> Vec<Vec<Interval>> {
+        self.per_channel
     }
 }
 
 /// Speech intervals of each channel, with crosstalk removed on stereo input.
-pub fn speech_by_channel(
-    channels: &[Vec<f32>],
-    vad: &mut dyn Vad,
-    cfg: &VadConfig,
-) -> Vec<Vec<Interval>> {
+pub fn speech_by_channel(audio: &Audio16k, vad: &mut dyn Vad, cfg: &VadConfig) -> ChannelSpeech {
+    let channels = audio.channels();
+    let frame = vad.frame_len().max(1);
     let voiced: Vec<Vec<bool>> = channels
         .iter()
         .map(|ch| vad.frame_scores(ch).into_iter().map(|s| s >= cfg.threshold).collect())
         .collect();
     let voiced = match channels {
-        [a, b] => remove_crosstalk(&voiced, &[envelope_db(a), envelope_db(b)], cfg.crosstalk_db),
+        [a, b] => {
+            let levels = [envelope_db(a, frame), envelope_db(b, frame)];
+            remove_crosstalk(&voiced, &levels, cfg.crosstalk_db)
+        }
         _ => voiced,
     };
-    let voiced: Vec<Vec<bool>> =
-        voiced.iter().zip(channels).map(|(v, ch)| gate_by_level(v, ch)).collect();
-    voiced
+    let frame_s = frame as f64 / 16_000.0;
+    let per_channel = voiced
         .iter()
-        .map(|v| smooth(&frames_to_intervals(v), cfg.min_gap_s, cfg.min_speech_s))
-        .collect()
+        .zip(channels)
+        .map(|(v, ch)| {
+            let gated = gate_by_level(v, ch, frame);
+            smooth(&frames_to_intervals(&gated, frame_s), cfg.min_gap_s, cfg.min_speech_s)
+        })
+        .collect();
+    ChannelSpeech::new(per_channel)
 }
 
 /// How far above the channel's noise floor a frame must be to count as speech, dB.
@@ -62,8 +95,8 @@ const GATE_ABOVE_FLOOR_DB: f32 = 6.0;
 /// its frame levels, never below −70 dBFS). The neural detector keeps a word's tail and the
 /// short pauses between words voiced; the level gate gives speech its real edges, so pauses
 /// and speech time are measured, not smeared.
-fn gate_by_level(voiced: &[bool], samples: &[f32]) -> Vec<bool> {
-    let levels: Vec<f32> = samples.chunks_exact(FRAME).map(rms_db).collect();
+fn gate_by_level(voiced: &[bool], samples: &[f32], frame: usize) -> Vec<bool> {
+    let levels: Vec<f32> = samples.chunks_exact(frame).map(rms_db).collect();
     let mut sorted = levels.clone();
     sorted.sort_by(f32::total_cmp);
     let floor = sorted.get(sorted.len() / 10).copied().unwrap_or(-120.0).max(-70.0);
@@ -72,8 +105,8 @@ fn gate_by_level(voiced: &[bool], samples: &[f32]) -> Vec<bool> {
 }
 
 /// Per frame, the loudest frame level (dBFS) within ±[`ENVELOPE_FRAMES`].
-pub fn envelope_db(samples: &[f32]) -> Vec<f32> {
-    let levels: Vec<f32> = samples.chunks_exact(FRAME).map(rms_db).collect();
+fn envelope_db(samples: &[f32], frame: usize) -> Vec<f32> {
+    let levels: Vec<f32> = samples.chunks_exact(frame).map(rms_db).collect();
     (0..levels.len())
         .map(|i| {
             let lo = i.saturating_sub(ENVELOPE_FRAMES);
@@ -81,12 +114,6 @@ pub fn envelope_db(samples: &[f32]) -> Vec<f32> {
             levels[lo..hi].iter().copied().fold(f32::NEG_INFINITY, f32::max)
         })
         .collect()
-}
-
-/// RMS level of a frame in dBFS (a full-scale sine is −3 dB); silence is −120 dB.
-pub fn rms_db(frame: &[f32]) -> f32 {
-    let mean_sq = frame.iter().map(|s| s * s).sum::<f32>() / frame.len().max(1) as f32;
-    (10.0 * mean_sq.max(1e-12).log10()).max(-120.0)
 }
 
 fn remove_crosstalk(voiced: &[Vec<bool>], level: &[Vec<f32>; 2], margin_db: f32) -> Vec<Vec<bool>> {
@@ -106,14 +133,14 @@ fn remove_crosstalk(voiced: &[Vec<bool>], level: &[Vec<f32>; 2], margin_db: f32)
         .collect()
 }
 
-fn frames_to_intervals(voiced: &[bool]) -> Vec<Interval> {
+fn frames_to_intervals(voiced: &[bool], frame_s: f64) -> Vec<Interval> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, &v) in voiced.iter().chain(std::iter::once(&false)).enumerate() {
         match (v, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                out.push(Interval::new(s as f64 * FRAME_S, i as f64 * FRAME_S));
+                out.push(Interval::new(s as f64 * frame_s, i as f64 * frame_s));
                 start = None;
             }
             _ => {}
@@ -128,12 +155,23 @@ mod tests {
 
     /// A detector that calls every frame above −40 dBFS speech: lets the crosstalk logic be
     /// tested on synthetic signals without a neural net.
-    struct LevelVad;
+    pub(crate) struct LevelVad(pub usize);
 
     impl Vad for LevelVad {
-        fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
-            samples.chunks_exact(FRAME).map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 }).collect()
+        fn frame_len(&self) -> usize {
+            self.0
         }
+
+        fn frame_scores(&mut self, samples: &[f32]) -> Vec<f32> {
+            samples
+                .chunks_exact(self.0)
+                .map(|f| if rms_db(f) > -40.0 { 1.0 } else { 0.0 })
+                .collect()
+        }
+    }
+
+    fn stereo(left: Vec<f32>, right: Vec<f32>) -> Audio16k {
+        Audio16k::new(vec![left, right])
     }
 
     fn tone(amp: f32, from_s: f64, to_s: f64, total_s: f64) -> Vec<f32> {
@@ -163,7 +201,8 @@ mod tests {
         let left = add(&agent, &customer, leak);
         let right = add(&customer, &agent, leak);
         let cfg = VadConfig::default();
-        let speech = speech_by_channel(&[left, right], &mut LevelVad, &cfg);
+        let speech =
+            speech_by_channel(&stereo(left, right), &mut LevelVad(256), &cfg).into_channels();
         // The level envelope spans ±48 ms, so edges next to the other party's speech may move
         // by that much.
         let near = |x: f64, y: f64| (x - y).abs() < 0.08;
@@ -191,17 +230,22 @@ mod tests {
         let agent = tone(0.3, 0.0, 2.0, 3.0);
         let leak = add(&vec![0.0; agent.len()], &agent, 10f32.powf(-26.0 / 20.0));
         let cfg = VadConfig { crosstalk_db: 100.0, ..VadConfig::default() };
-        let speech = speech_by_channel(&[agent.clone(), leak.clone()], &mut LevelVad, &cfg);
-        assert!(!speech[1].is_empty(), "the oracle is broken: -26 dB leak should pass LevelVad");
-        let speech = speech_by_channel(&[agent, leak], &mut LevelVad, &VadConfig::default());
-        assert!(speech[1].is_empty(), "{:?}", speech[1]);
+        let audio = stereo(agent, leak);
+        let speech = speech_by_channel(&audio, &mut LevelVad(256), &cfg);
+        assert!(
+            !speech.channel(1).is_empty(),
+            "the oracle is broken: -26 dB leak should pass LevelVad"
+        );
+        let speech = speech_by_channel(&audio, &mut LevelVad(256), &VadConfig::default());
+        assert!(speech.channel(1).is_empty(), "{:?}", speech.channel(1));
     }
 
     #[test]
     fn earshot_finds_no_speech_in_silence_or_line_noise() {
         let silence = vec![0.0f32; 16_000 * 2];
-        let speech = speech_by_channel(&[silence], &mut EarshotVad, &VadConfig::default());
-        assert!(speech[0].is_empty(), "{:?}", speech[0]);
+        let audio = Audio16k::new(vec![silence]);
+        let speech = speech_by_channel(&audio, &mut EarshotVad, &VadConfig::default());
+        assert!(speech.channel(0).is_empty(), "{:?}", speech.channel(0));
         let mut x = 0x9E3779B97F4A7C15u64;
         let noise: Vec<f32> = (0..16_000 * 3)
             .map(|_| {
@@ -211,15 +255,24 @@ mod tests {
                 (x as f32 / u64::MAX as f32 - 0.5) * 0.06
             })
             .collect();
-        let speech = speech_by_channel(&[noise], &mut EarshotVad, &VadConfig::default());
-        assert!(speech[0].iter().map(Interval::len_s).sum::<f64>() < 0.3, "{:?}", speech[0]);
+        let audio = Audio16k::new(vec![noise]);
+        let speech = speech_by_channel(&audio, &mut EarshotVad, &VadConfig::default());
+        let found: f64 = speech.channel(0).iter().map(Interval::len_s).sum();
+        assert!(found < 0.3, "{:?}", speech.channel(0));
     }
 
     #[test]
-    fn rms_of_full_scale_sine_is_minus_3_db() {
-        let sine = tone(1.0, 0.0, 1.0, 1.0);
-        let db = rms_db(&sine[..FRAME * 10]);
-        assert!((db + 3.01).abs() < 0.1, "{db}");
-        assert_eq!(rms_db(&[0.0; FRAME]), -120.0);
+    fn a_detector_with_other_frames_needs_no_change_here() {
+        // 32 ms frames (Silero's 512 samples): the same planted speech, edges on its grid.
+        let agent = tone(0.3, 1.0, 2.0, 3.0);
+        let audio = Audio16k::new(vec![agent]);
+        for frame in [256, 512] {
+            let speech = speech_by_channel(&audio, &mut LevelVad(frame), &VadConfig::default());
+            let found = speech.channel(0);
+            assert_eq!(found.len(), 1, "frame {frame}: {found:?}");
+            let tol = frame as f64 / 16_000.0 + 1e-9;
+            assert!((found[0].start_s - 1.0).abs() <= tol, "frame {frame}: {found:?}");
+            assert!((found[0].end_s - 2.0).abs() <= tol, "frame {frame}: {found:?}");
+        }
     }
 }

@@ -102,6 +102,7 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
     assert!(transcript(&good).contains("convenient time"), "{}", transcript(&good));
 
     let summary = read_json(&out.join("callgauge-batch.json"));
+    assert_valid_as(&summary, "batch.v1.schema.json");
     assert_eq!(
         (summary["ok"].as_u64(), summary["failed"].as_u64()),
         (Some(1), Some(BAD.len() as u64))

@@ -30,7 +30,10 @@ fn pitch_follows_a_known_shift_of_real_voices_within_3_percent() {
         let base = median_f0(&voice);
         assert!((70.0..300.0).contains(&base), "{file}: implausible voice f0 {base}");
         for k in [0.8, 1.25] {
-            let shifted = to_16k(vec![voice.clone()], (16_000.0 * k) as u32).unwrap().remove(0);
+            let shifted = to_16k(vec![voice.clone()], (16_000.0 * k) as u32)
+                .unwrap()
+                .into_channels()
+                .remove(0);
             let got = median_f0(&shifted) / base;
             assert!((got - k).abs() / k < 0.03, "{file} ch{channel}: f0 ratio {got:.3}, shift {k}");
         }

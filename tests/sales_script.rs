@@ -36,14 +36,7 @@ fn true_transcripts(dir: &Path) -> Value {
 }
 
 fn score_schema_valid(doc: &Value) {
-    // The score document is defined in the call schema's $defs.
-    let mut schema = read_json(&root().join("schema/call.v1.schema.json"));
-    let defs = schema["$defs"].take();
-    let wrapper = json!({"$defs": defs, "$ref": "#/$defs/score_document"});
-    let validator = jsonschema::validator_for(&wrapper).expect("the schema compiles");
-    let errors: Vec<String> =
-        validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "{} violates the schema: {errors:#?}", doc["call_id"]);
+    assert_valid_as(doc, "score.v1.schema.json");
 }
 
 #[test]
@@ -96,6 +89,7 @@ fn stages_from_the_true_text_are_found_with_recall_and_precision_of_at_least_095
     let ru = read_json(&out.join("ru_true.json"));
     assert_eq!(ru["score"]["components"]["conversion"]["value"], 0.0);
     let summary = read_json(&out.join("callgauge-scores.json"));
+    assert_valid_as(&summary, "scores.v1.schema.json");
     assert_eq!((summary["scored"].as_u64(), summary["failed"].as_u64()), (Some(2), Some(0)));
     assert_eq!(summary["script_funnel"]["stages"][0]["share_reached"], 1.0);
 }
@@ -120,6 +114,7 @@ fn an_edited_script_changes_the_result_without_re_transcribing() {
         callgauge(&["score", input.to_str().unwrap(), "--script", script.to_str().unwrap()]);
     assert_eq!(code, 0, "{stderr}");
     let doc: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    score_schema_valid(&doc);
     assert_eq!(doc["stages"]["last"], "objection_handling");
     assert_eq!(doc["script"]["path"], script.to_str().unwrap());
     let next_step = doc["checklist"]["items"]
@@ -168,5 +163,6 @@ fn a_bad_transcript_costs_only_itself() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("broken.json: parse: EOF"), "{stderr}");
     let summary = read_json(&out.join("callgauge-scores.json"));
+    assert_valid_as(&summary, "scores.v1.schema.json");
     assert_eq!((summary["scored"].as_u64(), summary["failed"].as_u64()), (Some(2), Some(1)));
 }

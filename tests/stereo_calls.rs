@@ -132,10 +132,25 @@ fn transcripts_are_the_dialogue_and_attributed_to_the_right_speaker() {
 #[test]
 fn batch_summary_counts_every_file() {
     let summary = read_json(&batch().join("callgauge-batch.json"));
+    assert_valid_as(&summary, "batch.v1.schema.json");
     assert_eq!(summary["files"], 7);
     assert_eq!(summary["ok"], 7);
     assert_eq!(summary["jobs"], 2);
-    assert!(summary["audio_s_per_wall_s"].as_f64().unwrap() > 0.0);
+    // The speed is the calls' audio over the batch's wall time, and the audio is the calls' sum.
+    let f = |k: &str| summary[k].as_f64().unwrap();
+    let calls: f64 = summary["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["duration_s"].as_f64().unwrap())
+        .sum();
+    assert!((f("audio_s") - calls).abs() < 0.01, "audio_s {} vs calls {calls}", f("audio_s"));
+    let speed = f("audio_s") / f("wall_s");
+    assert!(
+        (f("audio_s_per_wall_s") - speed).abs() < 0.01,
+        "{} vs {speed}",
+        f("audio_s_per_wall_s")
+    );
 }
 
 fn without_timings(mut doc: Value) -> Value {
@@ -358,8 +373,16 @@ fn sales_script_stages_and_objections_are_found_in_the_transcribed_calls() {
             for item in doc["checklist"]["items"].as_array().unwrap() {
                 assert_eq!(item["passed"], true, "{file}: {item}");
             }
+            // The index is the weighted mean of the components that have a value.
             let q = doc["score"]["quality_index"].as_f64().unwrap();
-            assert!((0.0..=100.0).contains(&q), "{file}: {q}");
+            let parts = doc["score"]["components"].as_object().unwrap();
+            let (num, den) = parts
+                .values()
+                .filter(|c| !c["value"].is_null())
+                .map(|c| (c["weight"].as_f64().unwrap(), c["value"].as_f64().unwrap()))
+                .fold((0.0, 0.0), |(n, d), (w, v)| (n + w * v, d + w));
+            assert!((q - 100.0 * num / den).abs() <= 0.06, "{file}: index {q} vs {parts:?}");
+            assert_eq!(parts["checklist"]["value"], 1.0, "{file}");
         }
         eprintln!(
             "{lang}: stage recall {:.3} ({}/{}), precision {:.3} ({}/{})",

@@ -7,8 +7,8 @@
 //! Every ratio whose denominator is 0 is `None` (JSON `null`), never a made-up number.
 //! Must not: know which VAD or recogniser produced the intervals.
 
-use crate::report::ms;
 use crate::timeline::{Interval, intersection, total_s, union};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 pub mod prosody;
@@ -28,7 +28,7 @@ pub struct SpeakerInput<'a> {
 
 /// One speaker's figures. In mono mode every figure is `null` and `unavailable_reason` says why;
 /// a figure whose denominator is 0 is `null` too.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
 pub struct Speaker {
     /// `left` or `right`; `null` in mono mode.
     pub channel: Option<&'static str>,
@@ -40,89 +40,119 @@ pub struct Speaker {
     pub share_of_call: Option<f64>,
     /// Where this speaker talks, as found by the VAD (crosstalk removed).
     pub speech_intervals: Option<Vec<Interval>>,
+    /// Runs of this speaker's speech that hold the floor (backchannels excluded).
     pub turns: Option<usize>,
+    /// Transcribed words (runs of letters and digits).
     pub words: Option<usize>,
     /// Words per minute of this speaker's own speech time.
     pub words_per_minute: Option<f64>,
     /// Vowel letters (≈ syllables) per second of own speech time.
     pub syllables_per_s: Option<f64>,
+    /// Utterances of this speaker that are questions.
     pub questions: Option<usize>,
     /// The longest turn, seconds.
     pub longest_monologue_s: Option<f64>,
+    /// Silences inside this speaker's turns.
     pub pauses: Option<Pauses>,
+    /// Turns this speaker started while the other was mid-turn, overlapping it by at least `--interruption-min-overlap-s`.
     pub interruptions_made: Option<usize>,
+    /// Short utterances ("uh-huh", "угу") inside the other speaker's turn.
     pub backchannels: Option<usize>,
     /// Gap from the other speaker's turn end to this speaker's next turn start.
     pub response_latency_s: Option<Spread>,
+    /// Pitch of this speaker's voiced speech.
     pub pitch_hz: Option<Pitch>,
+    /// Level of this speaker's speech.
     pub loudness_dbfs: Option<Loudness>,
+    /// Why the figures are `null` (mono recording); `null` when they are measured.
     pub unavailable_reason: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Pauses {
+    /// Silences inside this speaker's turns, at least `--pause-min-s` and shorter than the turn bridge.
     pub count: usize,
+    /// Mean pause, seconds; `null` without pauses.
     pub mean_s: Option<f64>,
+    /// Longest pause, seconds; `null` without pauses.
     pub longest_s: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Spread {
+    /// Mean, seconds (negative when the speakers overlap).
     pub mean: f64,
+    /// Median, seconds.
     pub median: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Pitch {
+    /// Median f0 of voiced frames, Hz.
     pub median: f64,
     /// Standard deviation of pitch around the median, semitones.
     pub spread_semitones: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Loudness {
+    /// Median RMS level of the speaker's speech frames, dBFS.
     pub median: f64,
     /// Standard deviation of frame levels, dB.
     pub spread: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Speakers {
     pub agent: Speaker,
     pub customer: Speaker,
 }
 
 /// Whole-call timing: the union of both speakers' speech, the rest, overlap and dead air.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Conversation {
+    /// Seconds where at least one speaker talks (union of both).
     pub speech_s: f64,
+    /// Seconds where nobody talks: duration − speech_s.
     pub silence_s: f64,
+    /// Seconds where both talk at once; `null` in mono.
     pub overlap_s: Option<f64>,
     /// Changes of the speaker holding the floor, per minute of call.
     pub turn_switches_per_min: Option<f64>,
     /// Silences of at least the dead-air threshold between the first and last speech.
     pub dead_air: Vec<Interval>,
+    /// Total of `dead_air`, seconds.
     pub dead_air_s: f64,
+    /// Longest stretch where nobody speaks, leading and trailing silence included, seconds.
     pub longest_silence_s: f64,
+    /// Silence before the first speech, seconds.
     pub leading_silence_s: f64,
+    /// Silence after the last speech, seconds.
     pub trailing_silence_s: f64,
+    /// Every interruption in call order; `null` in mono.
     pub interruptions: Option<Vec<InterruptionOut>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct InterruptionOut {
     /// `agent` or `customer`: who interrupted.
     pub by: &'static str,
+    /// When the interrupting turn started.
     pub at_s: f64,
+    /// How long both talked at once, seconds.
     pub overlap_s: f64,
 }
 
 /// The 60/40 rule: the agent should talk at most `max_agent_share` of the speech, and ask.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Rule6040 {
+    /// Agent speech ÷ (agent speech + customer speech); `null` when nobody speaks or in mono.
     pub agent_share_of_speech: Option<f64>,
+    /// The rule's threshold (`--max-agent-share`, default 0.40).
     pub max_agent_share: f64,
+    /// Whether the agent's share is at most `max_agent_share`, judged on the unrounded share; `null` when not measurable.
     pub passed: Option<bool>,
+    /// Utterances of the agent that are questions.
     pub agent_questions: Option<usize>,
     /// Agent questions per minute of call.
     pub agent_questions_per_min: Option<f64>,
@@ -134,7 +164,7 @@ const MONO_REASON: &str = "mono recording: speakers are not separated (no diariz
 const ROLES: [&str; 2] = ["agent", "customer"];
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
-    (den > 0.0).then(|| ms(num / den))
+    (den > 0.0).then(|| num / den)
 }
 
 fn mean(v: &[f64]) -> Option<f64> {
@@ -159,25 +189,25 @@ fn std_dev(v: &[f64], center: f64) -> f64 {
 fn pitch(p: &prosody::Prosody) -> Option<Pitch> {
     let med = median(&p.f0_hz)?;
     let semis: Vec<f64> = p.f0_hz.iter().map(|f| 12.0 * (f / med).log2()).collect();
-    Some(Pitch { median: ms(med), spread_semitones: ms(std_dev(&semis, 0.0)) })
+    Some(Pitch { median: med, spread_semitones: std_dev(&semis, 0.0) })
 }
 
 fn loudness(p: &prosody::Prosody) -> Option<Loudness> {
     let med = median(&p.level_dbfs)?;
-    Some(Loudness { median: ms(med), spread: ms(std_dev(&p.level_dbfs, mean(&p.level_dbfs)?)) })
+    Some(Loudness { median: med, spread: std_dev(&p.level_dbfs, mean(&p.level_dbfs)?) })
 }
 
 /// Content figures of one speaker: (words, syllables, question start times).
 fn content(said: &[(f64, &str)]) -> (usize, usize, Vec<f64>) {
-    let words: Vec<String> = said.iter().flat_map(|(_, t)| speech::words(t)).collect();
-    let syllables = words.iter().map(|w| speech::syllables(w)).sum();
+    let words: Vec<String> = said.iter().flat_map(|(_, t)| crate::text::words(t)).collect();
+    let syllables = words.iter().map(|w| crate::text::syllables(w)).sum();
     let questions = said.iter().filter(|(_, t)| speech::is_question(t)).map(|(s, _)| *s).collect();
     (words.len(), syllables, questions)
 }
 
 fn speaker(
     idx: usize,
-    channel: &'static str,
+    channel: Option<&'static str>,
     input: &SpeakerInput<'_>,
     both_s: f64,
     duration_s: f64,
@@ -189,29 +219,25 @@ fn speaker(
     let pauses = &tt.pauses[idx];
     let lat = &tt.latencies[idx];
     Speaker {
-        channel: Some(channel),
-        speech_s: Some(ms(speech_s)),
+        channel,
+        speech_s: Some(speech_s),
         share_of_speech: ratio(speech_s, both_s),
         share_of_call: ratio(speech_s, duration_s),
-        speech_intervals: Some(
-            input.speech.iter().map(|i| Interval::new(ms(i.start_s), ms(i.end_s))).collect(),
-        ),
+        speech_intervals: Some(input.speech.to_vec()),
         turns: Some(own.len()),
         words: Some(words),
         words_per_minute: ratio(words as f64 * 60.0, speech_s),
         syllables_per_s: ratio(syllables as f64, speech_s),
         questions: Some(questions.len()),
-        longest_monologue_s: Some(ms(own.iter().map(|t| t.len_s()).fold(0.0, f64::max))),
+        longest_monologue_s: Some(own.iter().map(|t| t.len_s()).fold(0.0, f64::max)),
         pauses: Some(Pauses {
             count: pauses.len(),
-            mean_s: mean(pauses).map(ms),
-            longest_s: pauses.iter().copied().reduce(f64::max).map(ms),
+            mean_s: mean(pauses),
+            longest_s: pauses.iter().copied().reduce(f64::max),
         }),
         interruptions_made: Some(tt.interruptions.iter().filter(|i| i.by == idx).count()),
         backchannels: Some(tt.backchannels[idx].len()),
-        response_latency_s: mean(lat)
-            .zip(median(lat))
-            .map(|(m, d)| Spread { mean: ms(m), median: ms(d) }),
+        response_latency_s: mean(lat).zip(median(lat)).map(|(m, d)| Spread { mean: m, median: d }),
         pitch_hz: pitch(&input.prosody),
         loudness_dbfs: loudness(&input.prosody),
         unavailable_reason: None,
@@ -228,37 +254,34 @@ fn conversation(
     let s = total_s(speech);
     let switches = tt.turns.windows(2).filter(|w| w[0].speaker != w[1].speaker).count();
     Conversation {
-        speech_s: ms(s),
-        silence_s: ms((duration_s - s).max(0.0)),
-        overlap_s: overlap.map(ms),
+        speech_s: s,
+        silence_s: (duration_s - s).max(0.0),
+        overlap_s: overlap,
         turn_switches_per_min: if stereo {
             ratio(switches as f64 * 60.0, duration_s)
         } else {
             None
         },
-        dead_air: tt.dead_air.iter().map(|i| Interval::new(ms(i.start_s), ms(i.end_s))).collect(),
-        dead_air_s: ms(total_s(&tt.dead_air)),
-        longest_silence_s: ms(tt.longest_silence_s),
-        leading_silence_s: ms(tt.leading_silence_s),
-        trailing_silence_s: ms(tt.trailing_silence_s),
+        dead_air: tt.dead_air.clone(),
+        dead_air_s: total_s(&tt.dead_air),
+        longest_silence_s: tt.longest_silence_s,
+        leading_silence_s: tt.leading_silence_s,
+        trailing_silence_s: tt.trailing_silence_s,
         interruptions: stereo.then(|| {
             tt.interruptions
                 .iter()
-                .map(|i| InterruptionOut {
-                    by: ROLES[i.by],
-                    at_s: ms(i.at_s),
-                    overlap_s: ms(i.overlap_s),
-                })
+                .map(|i| InterruptionOut { by: ROLES[i.by], at_s: i.at_s, overlap_s: i.overlap_s })
                 .collect()
         }),
     }
 }
 
-/// Figures for a stereo call. `channels` names the agent's and the customer's channel.
-pub fn stereo(
+/// Figures for a call whose two speakers are told apart (by channel, or by a diarizer).
+/// `channels` names the agent's and the customer's channel, where each has one.
+pub fn two_speakers(
     agent: &SpeakerInput<'_>,
     customer: &SpeakerInput<'_>,
-    channels: (&'static str, &'static str),
+    channels: (Option<&'static str>, Option<&'static str>),
     duration_s: f64,
     max_agent_share: f64,
     cfg: &TurnConfig,
@@ -290,8 +313,9 @@ pub fn stereo(
     (speakers, conversation, rule)
 }
 
-/// Figures for a mono call: total speech and silences; per-speaker figures are `null`.
-pub fn mono(
+/// Figures for a call whose speakers are not told apart (mono): total speech and silences;
+/// per-speaker figures are `null` with a reason.
+pub fn one_track(
     speech: &[Interval],
     duration_s: f64,
     max_agent_share: f64,
@@ -324,10 +348,10 @@ mod tests {
     }
 
     fn run(a: &[Interval], c: &[Interval], duration_s: f64) -> (Speakers, Conversation, Rule6040) {
-        stereo(
+        two_speakers(
             &input(a, vec![]),
             &input(c, vec![]),
-            ("left", "right"),
+            (Some("left"), Some("right")),
             duration_s,
             0.4,
             &TurnConfig::default(),
@@ -376,10 +400,10 @@ mod tests {
     fn words_rate_and_questions() {
         let agent = [iv(0.0, 6.0)];
         let said = vec![(0.0, "Hello, how are you today?"), (3.0, "We sell paper.")];
-        let (s, _, r) = stereo(
+        let (s, _, r) = two_speakers(
             &input(&agent, said),
             &input(&[], vec![]),
-            ("left", "right"),
+            (Some("left"), Some("right")),
             60.0,
             0.4,
             &TurnConfig::default(),
@@ -395,7 +419,7 @@ mod tests {
 
     #[test]
     fn mono_reports_nulls_with_a_reason() {
-        let (s, c, r) = mono(&[iv(1.0, 3.0), iv(6.0, 7.0)], 8.0, 0.4, &TurnConfig::default());
+        let (s, c, r) = one_track(&[iv(1.0, 3.0), iv(6.0, 7.0)], 8.0, 0.4, &TurnConfig::default());
         assert!(s.agent.speech_s.is_none() && s.agent.unavailable_reason.is_some());
         assert!(s.agent.turns.is_none() && s.agent.words_per_minute.is_none());
         assert_eq!(c.speech_s, 3.0);
@@ -408,6 +432,22 @@ mod tests {
     fn agent_over_forty_percent_fails() {
         let (_, _, r) = run(&[iv(0.0, 5.0)], &[iv(5.0, 10.0)], 10.0);
         assert_eq!((r.agent_share_of_speech, r.passed), (Some(0.5), Some(false)));
+    }
+
+    /// The verdict is taken on the measured share, not on the share as rounded for the JSON:
+    /// 0.4004 is written as 0.4 but breaks a 0.40 rule.
+    #[test]
+    fn the_60_40_verdict_uses_the_unrounded_share() {
+        let (_, _, r) = run(&[iv(0.0, 4.004)], &[iv(5.0, 10.996)], 12.0);
+        let share = r.agent_share_of_speech.unwrap();
+        assert!((share - 0.4004).abs() < 1e-9, "{share}");
+        assert_eq!(r.passed, Some(false));
+        let written = crate::output::to_line(&r).unwrap();
+        let text = String::from_utf8(written).unwrap();
+        assert!(text.contains("\"agent_share_of_speech\":0.4,"), "{text}");
+        assert!(text.contains("\"passed\":false"), "{text}");
+        let (_, _, r) = run(&[iv(0.0, 4.0)], &[iv(5.0, 11.0)], 12.0);
+        assert_eq!(r.passed, Some(true), "exactly 0.40 passes");
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl PitchTracker {
             let mut start = a;
             while start + FRAME <= b {
                 let frame = &audio[start..start + FRAME];
-                out.level_dbfs.push(f64::from(crate::vad::rms_db(frame)));
+                out.level_dbfs.push(f64::from(crate::dsp::rms_db(frame)));
                 if let Some(f0) = self.frame_f0(frame) {
                     out.f0_hz.push(f0);
                 }

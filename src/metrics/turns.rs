@@ -16,29 +16,8 @@
 //!
 //! Speakers are indices: 0 = agent, 1 = customer. Must not: look at words or audio.
 
+pub use crate::config::TurnConfig;
 use crate::timeline::{Interval, gaps, smooth, union};
-
-/// Thresholds of the turn-taking definitions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TurnConfig {
-    pub turn_bridge_s: f64,
-    pub backchannel_max_s: f64,
-    pub interruption_min_overlap_s: f64,
-    pub pause_min_s: f64,
-    pub dead_air_min_s: f64,
-}
-
-impl Default for TurnConfig {
-    fn default() -> Self {
-        TurnConfig {
-            turn_bridge_s: 1.0,
-            backchannel_max_s: 1.0,
-            interruption_min_overlap_s: 0.2,
-            pause_min_s: 0.3,
-            dead_air_min_s: 2.0,
-        }
-    }
-}
 
 /// One speaker holding the floor.
 #[derive(Debug, Clone, PartialEq)]

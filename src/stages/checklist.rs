@@ -8,33 +8,39 @@
 use super::outcomes::Outcome;
 use super::script::{ChecklistItem, Metric, Rule, ScoreConfig, Script, Weights};
 use super::{Facts, ObjectionOut, Said, StagesOut, first_hit};
-use crate::report::ms;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// `checklist` in the call JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ChecklistOut {
     pub items: Vec<ItemOut>,
     /// Weighted share of applicable items passed (0–1); `null` when none applies.
     pub share: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ItemOut {
+    /// The item's id in the script.
     pub id: String,
+    /// The item's title in the script.
     pub title: String,
+    /// Its weight in the checklist share.
     pub weight: f64,
     /// `null` when the item does not apply (no objections raised; a figure unknown in mono).
     pub passed: Option<bool>,
+    /// What decided the item: the words and time, or the figure; `null` when nothing was found.
     pub evidence: Option<Evidence>,
 }
 
 /// Why an item passed (or, for figures, the value that failed it).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Evidence {
+    /// When the evidence was heard; `null` for a figure.
     pub at_s: Option<f64>,
     /// The words heard, or a description of the figure.
     pub text: String,
+    /// The figure the item tested; `null` for words.
     pub value: Option<f64>,
 }
 
@@ -66,7 +72,7 @@ pub(super) fn evaluate(found: &Found) -> ChecklistOut {
         .collect();
     let applicable: f64 = items.iter().filter(|i| i.passed.is_some()).map(|i| i.weight).sum();
     let passed: f64 = items.iter().filter(|i| i.passed == Some(true)).map(|i| i.weight).sum();
-    let share = (applicable > 0.0).then(|| ms(passed / applicable));
+    let share = (applicable > 0.0).then(|| passed / applicable);
     ChecklistOut { items, share }
 }
 
@@ -125,14 +131,15 @@ fn check(item: &ChecklistItem, found: &Found) -> (Option<bool>, Option<Evidence>
 }
 
 /// One part of the quality index.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Component {
+    /// The component's weight in the index (script `[score.weights]`).
     pub weight: f64,
     /// 0–1; `null` when the call has no data for it (the index then leaves it out).
     pub value: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Components {
     pub checklist: Component,
     pub rule_60_40: Component,
@@ -143,7 +150,7 @@ pub struct Components {
 }
 
 /// `score` in the call JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScoreOut {
     /// 0–100: Σ weight × value / Σ weight over the components with a value; `null` if none has.
     pub quality_index: Option<f64>,
@@ -178,7 +185,7 @@ pub(super) fn score(
         (Some(true), Some(a)) => Some((a / cfg.deal_target).min(1.0)),
         _ => None,
     };
-    let c = |weight: f64, value: Option<f64>| Component { weight, value: value.map(ms) };
+    let c = |weight: f64, value: Option<f64>| Component { weight, value };
     let components = Components {
         checklist: c(wc, checklist.share),
         rule_60_40: c(wr, adherence),

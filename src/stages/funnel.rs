@@ -6,7 +6,7 @@
 //! `script_funnel` of the batch summary. Must not: read files.
 
 use super::{ObjectionOut, Script, StagesOut};
-use crate::report::ms;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// What the funnel needs of one scored call.
@@ -34,18 +34,20 @@ impl CallView {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Funnel {
     /// Calls scored (calls that failed before scoring are not counted).
     pub calls: usize,
     /// In script order.
     pub stages: Vec<StageStep>,
     pub objections: Vec<ObjectionCount>,
+    /// Mean quality index of the scored calls; `null` when none has one.
     pub mean_quality_index: Option<f64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StageStep {
+    /// The stage id.
     pub stage: String,
     /// Calls in which the stage was heard.
     pub reached: usize,
@@ -55,17 +57,20 @@ pub struct StageStep {
     pub ended_here: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ObjectionCount {
+    /// The objection category's id.
     pub category: String,
+    /// Calls in which it was raised.
     pub raised: usize,
+    /// Calls in which it was raised and handled.
     pub handled: usize,
 }
 
 impl Funnel {
     pub fn new(script: &Script, calls: &[CallView]) -> Self {
         let n = calls.len();
-        let share = |k: usize| (n > 0).then(|| ms(k as f64 / n as f64));
+        let share = |k: usize| (n > 0).then(|| k as f64 / n as f64);
         let stages = script
             .stages
             .iter()

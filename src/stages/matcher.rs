@@ -12,7 +12,7 @@
 //! Takes: compiled phrases and an utterance's tokens. Gives: where the phrase matched.
 //! Must not: know speakers, times or stage names.
 
-use super::text::{Token, tokens};
+use crate::text::{Token, tokens};
 use serde::Deserialize;
 
 /// How loosely phrases match; the script's `[matching]` table.

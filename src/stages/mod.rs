@@ -12,18 +12,18 @@ pub mod funnel;
 pub mod matcher;
 pub mod outcomes;
 pub mod script;
-pub mod text;
 
 pub use checklist::{ChecklistOut, ItemOut, ScoreOut};
 pub use funnel::{CallView, Funnel};
 pub use outcomes::{Outcome, OutcomeOut};
 pub use script::{Script, ScriptError, ScriptInfo};
 
-use crate::report::{Role, SegmentOut, ms};
+use crate::text::{self, tokens};
+use crate::transcript::{Role, Utterance};
 use matcher::Phrase;
+use schemars::JsonSchema;
 use script::{Phrases, SpeakerRule};
 use serde::Serialize;
-use text::tokens;
 
 /// Call figures the checklist and the score use; `None` when unknown (mono, other ASR).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,7 +35,7 @@ pub struct Facts {
 }
 
 /// One phrase found in the call.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Hit {
     /// The stage id (in `stages.hits`) or objection category (in `objections`).
     pub stage: String,
@@ -49,7 +49,7 @@ pub struct Hit {
 }
 
 /// `stages` in the call JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StagesOut {
     /// Stage ids reached, in script order.
     pub reached: Vec<String>,
@@ -62,27 +62,34 @@ pub struct StagesOut {
     pub hits: Vec<Hit>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct StageTime {
+    /// The stage id.
     pub stage: String,
+    /// When it was first heard.
     pub at_s: f64,
 }
 
 /// A stage heard before the required stage that should precede it ("presentation before any
 /// needs discovery").
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OrderViolation {
+    /// The stage heard too early.
     pub stage: String,
     /// The preceding required stage that had not been heard yet (or never was).
     pub before: String,
+    /// When it was heard.
     pub at_s: f64,
 }
 
 /// An objection the customer raised.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ObjectionOut {
+    /// The objection category's id in the script.
     pub category: String,
+    /// The script phrase the customer's words matched.
     pub phrase: String,
+    /// When the customer raised it.
     pub at_s: f64,
     /// The customer's words that matched.
     pub text: String,
@@ -96,7 +103,7 @@ pub struct ObjectionOut {
 }
 
 /// Everything the script says about one call.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct ScriptResult {
     pub script: ScriptInfo,
     pub stages: StagesOut,
@@ -107,14 +114,14 @@ pub struct ScriptResult {
 
 /// A segment's words, each with the time it starts and its position among the segment's words.
 struct Said<'a> {
-    seg: &'a SegmentOut,
+    seg: &'a Utterance,
     tokens: Vec<text::Token>,
     /// For each token: (start_s, display text of its source word).
     at: Vec<(f64, String)>,
 }
 
 impl<'a> Said<'a> {
-    fn new(seg: &'a SegmentOut) -> Self {
+    fn new(seg: &'a Utterance) -> Self {
         let mut toks = Vec::new();
         let mut at = Vec::new();
         if seg.words.is_empty() {
@@ -156,7 +163,7 @@ impl<'a> Said<'a> {
                 phrase: p.text.clone(),
                 text: text.join(" "),
                 speaker: self.seg.speaker,
-                start_s: ms(self.at[a].0),
+                start_s: self.at[a].0,
             })
         })
     }
@@ -165,7 +172,7 @@ impl<'a> Said<'a> {
 /// Applies `script` to a call.
 pub fn evaluate(
     script: &Script,
-    segments: &[SegmentOut],
+    segments: &[Utterance],
     facts: &Facts,
     outcome: Option<&Outcome>,
 ) -> ScriptResult {
@@ -269,7 +276,7 @@ fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<Ob
                 text: hit.text,
                 handled: handled_at.is_some(),
                 handled_at_s: handled_at,
-                agent_pause_s: next_agent.map(|t| ms(t - s.seg.end_s)),
+                agent_pause_s: next_agent.map(|t| t - s.seg.end_s),
             });
         }
     }

@@ -9,6 +9,7 @@
 //! line and the bad value. Must not: look at calls.
 
 use super::script::ScriptError;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
@@ -23,10 +24,11 @@ pub struct Outcome {
 }
 
 /// `outcome` in the call JSON.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct OutcomeOut {
     /// `won`, `lost`, or `null` when open or unknown.
     pub result: Option<&'static str>,
+    /// The deal's amount, as given; `null` when not given.
     pub amount: Option<f64>,
 }
 

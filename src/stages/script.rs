@@ -5,8 +5,8 @@
 //! [`ScriptError`] naming the file, the line and what is wrong. Must not: look at calls.
 
 use super::matcher::{MatchOptions, Phrase};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use toml::Spanned;
@@ -113,7 +113,7 @@ pub struct ObjectionCategory {
 
 /// The components of the quality index and their weights (any non-negative numbers; the
 /// index divides by the sum of the weights of the components a call has data for).
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
     pub checklist: f64,
@@ -184,8 +184,9 @@ pub struct Script {
 }
 
 /// Which script scored a call: `script` in the call JSON.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, JsonSchema)]
 pub struct ScriptInfo {
+    /// The script's `name`.
     pub name: String,
     /// As given to `--script`, or `<built-in scripts/default.toml>`.
     pub path: String,
@@ -292,135 +293,168 @@ struct RawCategory {
 
 /// Reads and checks a script; `text` is the file's content and `path` names it in errors.
 pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
-    let fail =
-        |line: Option<usize>, message: String| ScriptError { path: path.into(), line, message };
-    let line_of = |span: std::ops::Range<usize>| {
-        Some(text[..span.start.min(text.len())].matches('\n').count() + 1)
-    };
+    let p = Parser { text, path };
     let raw: RawScript = toml::from_str(text).map_err(|e| {
-        let line = e.span().and_then(&line_of);
-        fail(line, e.message().trim().to_string())
+        let line = e.span().and_then(|span| p.line_of(span));
+        p.fail(line, e.message().trim().to_string())
     })?;
-    let compile = |p: &Spanned<RawPhrases>, what: &str| -> Result<Phrases, ScriptError> {
+    let stages = p.stages(&raw.stages)?;
+    let checklist = p.checklist(&raw.checklist, &stages)?;
+    let objections = p.objections(&raw.objections.categories)?;
+    check_numbers(&raw, &|line, message| p.fail(line, message))?;
+    Ok(Script {
+        name: raw.name.clone(),
+        path: path.into(),
+        sha256: crate::hash::bytes_sha256(text.as_bytes()),
+        matching: raw.matching,
+        stages,
+        checklist,
+        handle_within_s: raw.objections.handle_within_s,
+        generic_handling: p.compile(&raw.objections.handling, "objections")?,
+        objections,
+        score: raw.score,
+    })
+}
+
+/// The script being parsed: its text (for line numbers) and its path (for messages).
+struct Parser<'a> {
+    text: &'a str,
+    path: &'a str,
+}
+
+impl Parser<'_> {
+    fn fail(&self, line: Option<usize>, message: String) -> ScriptError {
+        ScriptError { path: self.path.into(), line, message }
+    }
+
+    /// The 1-based line a byte span of the text starts on.
+    fn line_of(&self, span: std::ops::Range<usize>) -> Option<usize> {
+        Some(self.text[..span.start.min(self.text.len())].matches('\n').count() + 1)
+    }
+
+    /// Compiles phrases per language; `what` names their owner in errors.
+    fn compile(&self, p: &Spanned<RawPhrases>, what: &str) -> Result<Phrases, ScriptError> {
         let mut out = Vec::new();
         for (lang, list) in p.get_ref() {
             for text in list {
                 let phrase = Phrase::new(text).ok_or_else(|| {
-                    fail(
-                        line_of(p.span()),
-                        format!("{what}: phrase {text:?} ({lang}) has no words"),
-                    )
+                    let message = format!("{what}: phrase {text:?} ({lang}) has no words");
+                    self.fail(self.line_of(p.span()), message)
                 })?;
                 out.push((lang.clone(), phrase));
             }
         }
         Ok(Phrases(out))
-    };
-    let mut ids = HashSet::new();
-    let mut stages = Vec::new();
-    for s in &raw.stages {
-        if !ids.insert(s.id.get_ref().clone()) {
-            return Err(fail(
-                line_of(s.id.span()),
-                format!("stage id {:?} is used twice", s.id.get_ref()),
-            ));
-        }
-        let phrases = compile(&s.phrases, &format!("stage {:?}", s.id.get_ref()))?;
-        if phrases.0.is_empty() {
-            return Err(fail(
-                line_of(s.phrases.span()),
-                format!("stage {:?} has no phrases", s.id.get_ref()),
-            ));
-        }
-        stages.push(StageDef {
-            id: s.id.get_ref().clone(),
-            title: s.title.clone(),
-            speaker: s.speaker,
-            optional: s.optional,
-            phrases,
-        });
     }
-    if stages.is_empty() {
-        return Err(fail(None, "the script has no [[stages]]".into()));
+
+    fn stages(&self, raw: &[RawStage]) -> Result<Vec<StageDef>, ScriptError> {
+        let mut ids = HashSet::new();
+        let mut stages = Vec::new();
+        for s in raw {
+            let id = s.id.get_ref();
+            if !ids.insert(id.clone()) {
+                return Err(
+                    self.fail(self.line_of(s.id.span()), format!("stage id {id:?} is used twice"))
+                );
+            }
+            let phrases = self.compile(&s.phrases, &format!("stage {id:?}"))?;
+            if phrases.0.is_empty() {
+                let line = self.line_of(s.phrases.span());
+                return Err(self.fail(line, format!("stage {id:?} has no phrases")));
+            }
+            stages.push(StageDef {
+                id: id.clone(),
+                title: s.title.clone(),
+                speaker: s.speaker,
+                optional: s.optional,
+                phrases,
+            });
+        }
+        if stages.is_empty() {
+            return Err(self.fail(None, "the script has no [[stages]]".into()));
+        }
+        Ok(stages)
     }
-    let mut checklist = Vec::new();
-    let mut item_ids = HashSet::new();
-    for item in &raw.checklist {
-        let id = item.id.get_ref();
-        let line = line_of(item.id.span());
-        if !item_ids.insert(id.clone()) {
-            return Err(fail(line, format!("checklist id {id:?} is used twice")));
+
+    fn checklist(
+        &self,
+        raw: &[RawItem],
+        stages: &[StageDef],
+    ) -> Result<Vec<ChecklistItem>, ScriptError> {
+        let mut checklist = Vec::new();
+        let mut ids = HashSet::new();
+        for item in raw {
+            let id = item.id.get_ref();
+            let line = self.line_of(item.id.span());
+            if !ids.insert(id.clone()) {
+                return Err(self.fail(line, format!("checklist id {id:?} is used twice")));
+            }
+            let w = *item.weight.get_ref();
+            if !(w.is_finite() && w >= 0.0) {
+                let message = format!("checklist {id:?}: weight {w} must be a number ≥ 0");
+                return Err(self.fail(self.line_of(item.weight.span()).or(line), message));
+            }
+            let rule = self.rule(id, &item.rule, stages)?;
+            checklist.push(ChecklistItem {
+                id: id.clone(),
+                title: item.title.clone(),
+                weight: w,
+                rule,
+            });
         }
-        let w = *item.weight.get_ref();
-        if !(w.is_finite() && w >= 0.0) {
-            return Err(fail(
-                line_of(item.weight.span()).or(line),
-                format!("checklist {id:?}: weight {w} must be a number ≥ 0"),
-            ));
-        }
-        let rule_line = line_of(item.rule.span());
-        let rule = match item.rule.get_ref() {
+        Ok(checklist)
+    }
+
+    fn rule(
+        &self,
+        id: &str,
+        raw: &Spanned<RawRule>,
+        stages: &[StageDef],
+    ) -> Result<Rule, ScriptError> {
+        let line = self.line_of(raw.span());
+        Ok(match raw.get_ref() {
             RawRule::Stage { stage } => {
                 Rule::Stage(stages.iter().position(|s| &s.id == stage).ok_or_else(|| {
-                    fail(rule_line, format!("checklist {id:?}: no stage {stage:?} in [[stages]]"))
+                    self.fail(line, format!("checklist {id:?}: no stage {stage:?} in [[stages]]"))
                 })?)
             }
             RawRule::Phrase { speaker, phrases, within_s } => {
-                let spanned = Spanned::new(item.rule.span(), phrases.clone());
-                let phrases = compile(&spanned, &format!("checklist {id:?}"))?;
+                let spanned = Spanned::new(raw.span(), phrases.clone());
+                let phrases = self.compile(&spanned, &format!("checklist {id:?}"))?;
                 if phrases.0.is_empty() {
-                    return Err(fail(rule_line, format!("checklist {id:?}: no phrases")));
+                    return Err(self.fail(line, format!("checklist {id:?}: no phrases")));
                 }
                 Rule::Phrase { speaker: *speaker, phrases, within_s: *within_s }
             }
             RawRule::Metric { metric, min, max } => {
                 if min.is_none() && max.is_none() {
-                    return Err(fail(
-                        rule_line,
-                        format!("checklist {id:?}: a metric rule needs min, max or both"),
-                    ));
+                    let message = format!("checklist {id:?}: a metric rule needs min, max or both");
+                    return Err(self.fail(line, message));
                 }
                 Rule::Metric { metric: *metric, min: *min, max: *max }
             }
             RawRule::ObjectionsHandled {} => Rule::ObjectionsHandled,
-        };
-        checklist.push(ChecklistItem {
-            id: id.clone(),
-            title: item.title.clone(),
-            weight: w,
-            rule,
-        });
+        })
     }
-    let mut objections = Vec::new();
-    let mut cat_ids = HashSet::new();
-    for c in &raw.objections.categories {
-        let id = c.id.get_ref();
-        if !cat_ids.insert(id.clone()) {
-            return Err(fail(
-                line_of(c.id.span()),
-                format!("objection category {id:?} is used twice"),
-            ));
+
+    fn objections(&self, raw: &[RawCategory]) -> Result<Vec<ObjectionCategory>, ScriptError> {
+        let mut objections = Vec::new();
+        let mut ids = HashSet::new();
+        for c in raw {
+            let id = c.id.get_ref();
+            if !ids.insert(id.clone()) {
+                let message = format!("objection category {id:?} is used twice");
+                return Err(self.fail(self.line_of(c.id.span()), message));
+            }
+            objections.push(ObjectionCategory {
+                id: id.clone(),
+                title: c.title.clone(),
+                customer: self.compile(&c.customer, &format!("objection {id:?}"))?,
+                handling: self.compile(&c.handling, &format!("objection {id:?}"))?,
+            });
         }
-        objections.push(ObjectionCategory {
-            id: id.clone(),
-            title: c.title.clone(),
-            customer: compile(&c.customer, &format!("objection {id:?}"))?,
-            handling: compile(&c.handling, &format!("objection {id:?}"))?,
-        });
+        Ok(objections)
     }
-    check_numbers(&raw, &fail)?;
-    Ok(Script {
-        name: raw.name.clone(),
-        path: path.into(),
-        sha256: format!("{:x}", Sha256::digest(text.as_bytes())),
-        matching: raw.matching,
-        stages,
-        checklist,
-        handle_within_s: raw.objections.handle_within_s,
-        generic_handling: compile(&raw.objections.handling, "objections")?,
-        objections,
-        score: raw.score,
-    })
 }
 
 fn check_numbers(

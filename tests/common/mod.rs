@@ -2,9 +2,10 @@
 #![allow(dead_code)] // each test file uses a different part
 
 use serde_json::Value;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -49,14 +50,24 @@ pub fn read_json(path: &Path) -> Value {
 
 /// Asserts a call report is valid against the published JSON Schema.
 pub fn assert_schema_valid(doc: &Value) {
-    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    let validator = VALIDATOR.get_or_init(|| {
-        let schema = read_json(&root().join("schema/call.v1.schema.json"));
-        jsonschema::validator_for(&schema).expect("the schema compiles")
-    });
+    assert_valid_as(doc, "call.v1.schema.json");
+}
+
+/// Asserts a document is valid against the published schema `schema/<file>`.
+pub fn assert_valid_as(doc: &Value, file: &str) {
+    static SCHEMAS: OnceLock<Mutex<HashMap<String, Arc<jsonschema::Validator>>>> = OnceLock::new();
+    let validator = {
+        let mut cache = SCHEMAS.get_or_init(Default::default).lock().unwrap();
+        let entry = cache.entry(file.to_string()).or_insert_with(|| {
+            let schema = read_json(&root().join("schema").join(file));
+            Arc::new(jsonschema::validator_for(&schema).expect("the schema compiles"))
+        });
+        Arc::clone(entry)
+    };
     let errors: Vec<String> =
         validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect();
-    assert!(errors.is_empty(), "{} violates the schema: {errors:#?}", doc["call_id"]);
+    let id = doc.get("call_id").unwrap_or(&Value::Null);
+    assert!(errors.is_empty(), "{file}: {id} violates the schema: {errors:#?}");
 }
 
 /// The transcript of a report as one lowercase string without punctuation.

@@ -1,8 +1,14 @@
-//! Text normalisation for phrase matching: lowercase, `ё` → `е`, punctuation stripped, words
-//! reduced to Snowball stems (Russian for Cyrillic words, English for Latin ones).
+//! Text: the one word tokenizer every stage uses — word counts and speech rate, question
+//! detection and sales-script matching split an utterance the same way.
 //!
-//! Takes: any utterance or script phrase. Gives: its [`Token`]s in order. Must not: know about
-//! speakers, times or the script.
+//! A word is a run of letters and digits, lowercased, `ё` folded to `е`. Apostrophes and hyphens
+//! inside a word are dropped, joining its parts ("don't" → "dont", "кто-то" → "ктото",
+//! "uh-huh" → "uhhuh"), and so are a point or comma between two digits ("1,200" → "1200",
+//! "3.5" → "35"), so a number is one word. Everything else separates words. [`tokens`] adds each
+//! word's Snowball stem (Russian for Cyrillic words, English for the others).
+//!
+//! Takes: any utterance or script phrase. Gives: its words or [`Token`]s in order. Must not:
+//! know about speakers, times or the script.
 
 use rust_stemmers::{Algorithm, Stemmer};
 use std::sync::OnceLock;
@@ -10,7 +16,7 @@ use std::sync::OnceLock;
 /// One word of an utterance: as written (normalised) and its stem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Token {
-    /// The word, lowercased, `ё` → `е`, punctuation removed (apostrophes dropped: "don't" → "dont").
+    /// The word, normalised as [`words`] does.
     pub word: String,
     /// Its Snowball stem.
     pub stem: String,
@@ -30,21 +36,26 @@ fn is_cyrillic(c: char) -> bool {
     matches!(c, '\u{0400}'..='\u{04FF}')
 }
 
-/// Splits `text` into normalised words: runs of letters and digits; apostrophes and hyphens
-/// inside a word are dropped so "don't" and "dont", "кто-то" and "ктото" meet.
+/// Splits `text` into normalised words (see the module's rules).
 pub fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    let mut prev_digit = false;
+    while let Some(c) = chars.next() {
+        let next_digit = chars.peek().is_some_and(char::is_ascii_digit);
         if c.is_alphanumeric() {
             for l in c.to_lowercase() {
                 cur.push(if l == 'ё' { 'е' } else { l });
             }
-        } else if matches!(c, '\'' | '’' | '-' | '‐') && !cur.is_empty() {
+        } else if !cur.is_empty() && matches!(c, '\'' | '’' | '-' | '‐') {
             // Joined to the next letters; a trailing one is simply dropped.
+        } else if prev_digit && next_digit && matches!(c, '.' | ',') {
+            // A decimal point or thousands separator inside a number.
         } else if !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
+        prev_digit = c.is_ascii_digit();
     }
     if !cur.is_empty() {
         out.push(cur);
@@ -63,6 +74,14 @@ pub fn tokens(text: &str) -> Vec<Token> {
         .collect()
 }
 
+/// Vowel letters in a word (Russian а е ё и о у ы э ю я, English a e i o u y): syllables, so
+/// speech rates compare across languages.
+pub fn syllables(word: &str) -> usize {
+    word.chars()
+        .filter(|c| "aeiouyаеёиоуыэюя".contains(c.to_lowercase().next().unwrap_or(*c)))
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,7 +95,26 @@ mod tests {
         assert_eq!(words("Ещё раз: ВСЁ, что   нужно!"), ["еще", "раз", "все", "что", "нужно"]);
         assert_eq!(words("Don't call—we'll call you."), ["dont", "call", "well", "call", "you"]);
         assert_eq!(words("50% off, 10 orders"), ["50", "off", "10", "orders"]);
+        assert_eq!(words("Hello, world! It's 10% — ok?"), ["hello", "world", "its", "10", "ok"]);
         assert!(words(" ... ?! ").is_empty());
+    }
+
+    #[test]
+    fn numbers_and_joined_words_are_one_word() {
+        assert_eq!(
+            words("1,200 units at 3.5, then 7."),
+            ["1200", "units", "at", "35", "then", "7"]
+        );
+        assert_eq!(words("кто-то сказал: угу-угу"), ["ктото", "сказал", "угуугу"]);
+        assert_eq!(words("-so- 'quoted'"), ["so", "quoted"]);
+    }
+
+    #[test]
+    fn syllables_count_vowels_in_both_languages() {
+        assert_eq!(syllables("пожалуйста"), 4);
+        assert_eq!(syllables("delivery"), 4);
+        assert_eq!(syllables("ЁЛКА"), 2);
+        assert_eq!(syllables("10"), 0);
     }
 
     #[test]
