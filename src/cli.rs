@@ -1,9 +1,10 @@
 //! Command-line interface: clap definitions and their conversion into a [`Config`].
 
 use callgauge::config::{AgentChannel, AsrConfig, Config, Language, Limits, TurnConfig, VadConfig};
+use callgauge::discover::Shard;
 use callgauge::schedule::split_cores;
 use callgauge::stages::{Outcome, Script, ScriptError, outcomes, script};
-use callgauge::transcribe::whisper::is_known_language;
+use callgauge::transcribe::whisper::language_code;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ pub enum Command {
     /// Stereo files are read as agent on one channel and customer on the other; mono files get
     /// total speech and a transcript, with per-speaker figures null. Exit code: 0 all calls ok,
     /// 1 some calls failed (each has an error record), 2 usage error or fatal error.
-    Analyze(AnalyzeArgs),
+    Analyze(Box<AnalyzeArgs>),
     /// Re-score stored calls with a sales script, without re-transcribing.
     ///
     /// Reads call JSONs written by `analyze` (or transcripts from another ASR: see README,
@@ -94,14 +95,10 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// ggml Whisper model file. The default is built by `python3 models/provision.py`.
-    #[arg(
-        long,
-        value_name = "PATH",
-        env = "CALLGAUGE_MODEL",
-        default_value = "models/ggml-base.bin"
-    )]
-    pub model: PathBuf,
+    /// ggml Whisper model file. Default: `models/ggml-base.bin` in the current folder, else
+    /// beside the callgauge checkout the binary was built in (built by `./setup.sh`).
+    #[arg(long, value_name = "PATH", env = "CALLGAUGE_MODEL")]
+    pub model: Option<PathBuf>,
 
     /// Spoken language: a code such as `ru` or `en`, or `auto` to detect it per call among
     /// --languages.
@@ -125,9 +122,22 @@ pub struct AnalyzeArgs {
     #[arg(short, long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Beam width for Whisper decoding; 1 is greedy (see --retry-beam-below).
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub beam_size: usize,
+    /// Analyze every call again, even those whose finished result is already in the output
+    /// folder with the same recording, model and settings (kept by default).
+    #[arg(long)]
+    pub force: bool,
+
+    /// Take only part INDEX of COUNT of the calls (0-based; split by call id), so COUNT
+    /// machines given the same inputs share a batch, each call done exactly once. See README,
+    /// "Running on a cluster".
+    #[arg(long, value_name = "INDEX/COUNT", value_parser = Shard::parse)]
+    pub shard: Option<Shard>,
+
+    /// Beam width for Whisper decoding, 1–8 (whisper.cpp's limit); 1 is greedy (see
+    /// --retry-beam-below).
+    #[arg(long, default_value_t = 1, value_name = "N",
+          value_parser = clap::value_parser!(u8).range(1..=8))]
+    pub beam_size: u8,
 
     /// Greedy windows whose mean token log-probability is below this (or whose text repeats
     /// itself) are decoded again with a beam of 5 (costs a second encoder pass for those
@@ -191,8 +201,8 @@ impl AnalyzeArgs {
                 self.max_agent_share
             ));
         }
-        if self.jobs == Some(0) || self.threads == Some(0) || self.beam_size == 0 {
-            return Err("--jobs, --threads and --beam-size must be at least 1".into());
+        if self.jobs == Some(0) || self.threads == Some(0) {
+            return Err("--jobs and --threads must be at least 1".into());
         }
         if self.max_duration_s.is_nan() || self.max_duration_s <= 0.0 {
             return Err(format!("--max-duration-s {} must be positive", self.max_duration_s));
@@ -216,6 +226,7 @@ impl AnalyzeArgs {
         let language = parse_language(&self.language, &self.languages)?;
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
         let (jobs, threads) = split_cores(cores, files, self.jobs, self.threads);
+        let jobs = cap_jobs(jobs, threads, files, cores);
         Ok(Config {
             inputs: self.inputs,
             out_dir: self.out,
@@ -233,10 +244,10 @@ impl AnalyzeArgs {
                 dead_air_min_s: self.dead_air_min_s,
             },
             asr: AsrConfig {
-                model_path: self.model,
+                model_path: self.model.unwrap_or_else(default_model),
                 language,
                 threads,
-                beam_size: self.beam_size,
+                beam_size: usize::from(self.beam_size),
                 retry_beam_below: self.retry_beam_below.0,
             },
             vad: VadConfig::default(),
@@ -246,6 +257,7 @@ impl AnalyzeArgs {
             },
             script: Arc::new(script),
             outcomes: Arc::new(outcomes),
+            force: self.force,
         })
     }
 }
@@ -264,9 +276,34 @@ fn parse_retry(v: &str) -> Result<Retry, String> {
     }
 }
 
+/// More parallel calls than files, or than the cores hold at `threads` each, only add threads
+/// that wait (idle jobs lend theirs to running calls): capped, with a warning.
+fn cap_jobs(jobs: usize, threads: usize, files: usize, cores: usize) -> usize {
+    let cap = jobs.min(files.max(1)).min((cores / threads.max(1)).max(1));
+    if cap < jobs {
+        eprintln!(
+            "callgauge: warning: --jobs {jobs} lowered to {cap} ({files} file(s), {cores} core(s) \
+             at {threads} whisper thread(s) per job)"
+        );
+    }
+    cap
+}
+
+/// `models/ggml-base.bin` in the current folder if it is there, else in the checkout the binary
+/// was built in (`target/release/callgauge` → `models/`).
+fn default_model() -> PathBuf {
+    let here = PathBuf::from("models/ggml-base.bin");
+    if here.is_file() {
+        return here;
+    }
+    let exe = std::env::current_exe().ok().and_then(|p| p.canonicalize().ok());
+    let beside = exe.as_deref().and_then(|e| e.ancestors().nth(3)).map(|root| root.join(&here));
+    beside.filter(|p| p.is_file()).unwrap_or(here)
+}
+
 fn parse_language(language: &str, candidates: &[String]) -> Result<Language, String> {
     let check = |code: &str| {
-        is_known_language(code).then(|| code.to_string()).ok_or_else(|| {
+        language_code(code).ok_or_else(|| {
             format!("language `{code}` is not one Whisper knows (use codes like ru, en, de)")
         })
     };
@@ -295,8 +332,45 @@ mod tests {
         let lib = Config::new(vec!["in.wav".into()], "out".into(), script);
         // The CLI sizes jobs and threads to the machine; the library takes 1 × 1.
         (from_cli.jobs, from_cli.asr.threads) = (lib.jobs, lib.asr.threads);
-        // The model path may come from the environment (CALLGAUGE_MODEL).
+        // The model is looked for beside the binary too, and may come from CALLGAUGE_MODEL.
         from_cli.asr.model_path.clone_from(&lib.asr.model_path);
         assert_eq!(format!("{from_cli:?}"), format!("{lib:?}"));
+    }
+}
+
+#[cfg(test)]
+mod option_tests {
+    use super::*;
+
+    fn analyze_args(extra: &[&str]) -> Result<AnalyzeArgs, clap::Error> {
+        let args = ["callgauge", "analyze", "in.wav", "--out", "out"].iter().chain(extra);
+        let Command::Analyze(a) = Cli::try_parse_from(args)?.command else { panic!("not analyze") };
+        Ok(*a)
+    }
+
+    /// Regression: `--beam-size 9` was accepted, then every call failed in whisper.cpp.
+    #[test]
+    fn beam_size_is_1_to_8() {
+        assert!(analyze_args(&["--beam-size", "9"]).is_err());
+        assert!(analyze_args(&["--beam-size", "0"]).is_err());
+        assert_eq!(analyze_args(&["--beam-size", "8"]).unwrap().beam_size, 8);
+    }
+
+    /// Regression: `--jobs 99` on one file ran 198 threads on 2 cores.
+    #[test]
+    fn jobs_are_capped_at_files_and_cores() {
+        assert_eq!(cap_jobs(99, 1, 1, 2), 1);
+        assert_eq!(cap_jobs(99, 1, 50, 2), 2);
+        assert_eq!(cap_jobs(4, 2, 50, 8), 4);
+        assert_eq!(cap_jobs(3, 4, 50, 2), 1);
+    }
+
+    /// Regression: `--language english` was accepted and written as "english".
+    #[test]
+    fn languages_are_written_as_iso_639_1() {
+        assert_eq!(parse_language("english", &[]), Ok(Language::Fixed("en".into())));
+        let auto = parse_language("auto", &["Russian".into(), " en".into()]);
+        assert_eq!(auto, Ok(Language::Auto(vec!["ru".into(), "en".into()])));
+        assert!(parse_language("elvish", &[]).unwrap_err().contains("`elvish`"));
     }
 }

@@ -125,6 +125,8 @@ pub struct Config {
     pub script: Arc<Script>,
     /// Sales outcomes by call id (`--outcomes`); empty when none were given.
     pub outcomes: Arc<HashMap<String, Outcome>>,
+    /// Analyze calls again even when the output folder holds their finished result.
+    pub force: bool,
 }
 
 impl Config {
@@ -149,6 +151,7 @@ impl Config {
             limits: Limits::default(),
             script: Arc::new(script),
             outcomes: Arc::new(HashMap::new()),
+            force: false,
         }
     }
 }

@@ -29,9 +29,16 @@ pub struct DecodedAudio {
     pub codec: String,
     /// Packets that failed to decode and were skipped.
     pub skipped_packets: u64,
+    /// Frames the container's header promises, when it says.
+    pub declared_frames: Option<u64>,
 }
 
 impl DecodedAudio {
+    /// Seconds the header promises, when it says.
+    pub fn declared_s(&self) -> Option<f64> {
+        self.declared_frames.map(|f| f as f64 / f64::from(self.sample_rate_hz.max(1)))
+    }
+
     pub fn frames(&self) -> usize {
         self.channels.first().map_or(0, Vec::len)
     }
@@ -52,20 +59,47 @@ static CODECS: LazyLock<CodecRegistry> = LazyLock::new(|| {
 /// Decodes the whole file at `path`.
 pub fn decode_file(path: &Path, limits: &Limits) -> Result<DecodedAudio, DecodeError> {
     let size_bytes = std::fs::metadata(path)?.len();
+    check_size(size_bytes, limits)?;
+    let head = read_head(path)?;
+    let ext = path.extension().and_then(|e| e.to_str());
+    decode_source(Box::new(File::open(path)?), &head, ext, limits)
+}
+
+/// Decodes a whole recording held in memory; `extension` is a hint to the container (`wav`).
+pub fn decode_bytes(
+    bytes: Vec<u8>,
+    extension: Option<&str>,
+    limits: &Limits,
+) -> Result<DecodedAudio, DecodeError> {
+    check_size(bytes.len() as u64, limits)?;
+    let head = bytes[..bytes.len().min(HEAD_BYTES)].to_vec();
+    decode_source(Box::new(std::io::Cursor::new(bytes)), &head, extension, limits)
+}
+
+fn check_size(size_bytes: u64, limits: &Limits) -> Result<(), DecodeError> {
     if size_bytes == 0 {
         return Err(DecodeError::Empty);
     }
     if size_bytes > limits.max_file_bytes {
         return Err(DecodeError::TooLarge { size_bytes, limit_bytes: limits.max_file_bytes });
     }
-    if let Some(codec) = unsupported_wav_codec(path)? {
+    Ok(())
+}
+
+fn decode_source(
+    source: Box<dyn symphonia::core::io::MediaSource>,
+    head: &[u8],
+    extension: Option<&str>,
+    limits: &Limits,
+) -> Result<DecodedAudio, DecodeError> {
+    if let Some(codec) = wav_format_tag(head).and_then(unsupported_tag_name) {
         return Err(DecodeError::UnsupportedCodec(codec));
     }
     let mut hint = Hint::new();
-    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+    if let Some(ext) = extension {
         hint.with_extension(ext);
     }
-    let mss = MediaSourceStream::new(Box::new(File::open(path)?), Default::default());
+    let mss = MediaSourceStream::new(source, Default::default());
     let format = symphonia::default::get_probe()
         .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(|e| match e {
@@ -107,6 +141,7 @@ fn decode_stream(
         sample_rate_hz: rate,
         codec: codec_name,
         skipped_packets: 0,
+        declared_frames: track.num_frames,
     };
     read_packets(format.as_mut(), decoder.as_mut(), track_id, limits, &mut audio)?;
     if audio.frames() == 0 {
@@ -194,12 +229,12 @@ fn check_duration(frames: u64, rate: u32, limits: &Limits) -> Result<(), DecodeE
     }
 }
 
-/// Names the codec of a RIFF/WAVE file whose format tag Symphonia cannot decode.
-///
-/// Symphonia rejects such files with a generic "unsupported wave format"; a QA lead needs to
-/// know it is, say, GSM 6.10 so they can ask for a different export.
-fn unsupported_wav_codec(path: &Path) -> Result<Option<String>, DecodeError> {
-    let mut head = [0u8; 64];
+/// Bytes of a file's start that are enough to sniff a WAV header.
+const HEAD_BYTES: usize = 64;
+
+/// The first [`HEAD_BYTES`] of the file (fewer if it is shorter).
+fn read_head(path: &Path) -> Result<Vec<u8>, DecodeError> {
+    let mut head = vec![0u8; HEAD_BYTES];
     let mut file = File::open(path)?;
     let mut len = 0;
     while len < head.len() {
@@ -208,11 +243,12 @@ fn unsupported_wav_codec(path: &Path) -> Result<Option<String>, DecodeError> {
             n => len += n,
         }
     }
-    Ok(wav_format_tag(&head[..len]).and_then(unsupported_tag_name))
+    head.truncate(len);
+    Ok(head)
 }
 
 /// The `fmt ` chunk's format tag when `head` starts a RIFF/WAVE file and `fmt ` comes first.
-fn wav_format_tag(head: &[u8]) -> Option<u16> {
+pub fn wav_format_tag(head: &[u8]) -> Option<u16> {
     if head.len() < 22 || &head[0..4] != b"RIFF" || &head[8..12] != b"WAVE" {
         return None;
     }
@@ -222,6 +258,9 @@ fn wav_format_tag(head: &[u8]) -> Option<u16> {
     Some(u16::from_le_bytes([head[20], head[21]]))
 }
 
+/// The name of a WAV format tag Symphonia cannot decode (`None` for one it can): Symphonia
+/// rejects such files with a generic "unsupported wave format"; a QA lead needs to know it is,
+/// say, GSM 6.10 so they can ask for a different export.
 fn unsupported_tag_name(tag: u16) -> Option<String> {
     let name = match tag {
         // Decodable by Symphonia: PCM, IEEE float, A-law, µ-law, IMA ADPCM, MS ADPCM, extensible.

@@ -22,6 +22,8 @@ pub enum Stage {
     Write,
     /// Reading a stored call JSON or transcript (`callgauge score`).
     Parse,
+    /// callgauge itself: a panic, or a call that stopped the process in an earlier run.
+    Internal,
 }
 
 impl fmt::Display for Stage {
@@ -35,6 +37,7 @@ impl fmt::Display for Stage {
             Stage::Metrics => "metrics",
             Stage::Write => "write",
             Stage::Parse => "parse",
+            Stage::Internal => "internal",
         };
         f.write_str(name)
     }
@@ -129,13 +132,11 @@ impl From<TranscribeError> for CallError {
 #[non_exhaustive]
 pub enum FatalError {
     #[error(
-        "model file {0} not found: run `python3 models/provision.py` to build the default model, or pass --model <PATH> to any ggml Whisper file"
+        "model file {0} not found: build the default model with `./setup.sh` (or `python3 models/provision.py`) in the callgauge checkout, or give any ggml Whisper file with --model <PATH> or CALLGAUGE_MODEL"
     )]
     ModelMissing(String),
     #[error("cannot load the Whisper model {path}: {cause}")]
     ModelLoad { path: String, cause: String },
-    #[error("input {0} does not exist")]
-    InputMissing(String),
     #[error("no audio files found in the inputs (looked for {0})")]
     NoInputs(String),
     #[error("cannot create the output folder {path}: {cause}")]

@@ -10,7 +10,7 @@ fn main() -> ExitCode {
     keep_peak_memory_flat();
     let cli = cli::Cli::parse();
     match cli.command {
-        cli::Command::Analyze(args) => analyze(args),
+        cli::Command::Analyze(args) => analyze(*args),
         cli::Command::Score(args) => score(args),
         cli::Command::Schema { out } => schema(&out),
     }
@@ -30,36 +30,90 @@ fn schema(out: &std::path::Path) -> ExitCode {
 }
 
 fn analyze(args: cli::AnalyzeArgs) -> ExitCode {
-    let files = match callgauge::discover::collect_inputs(&args.inputs) {
-        Ok(files) => files.len(),
+    let mut found = match callgauge::discover::discover_audio(&args.inputs) {
+        Ok(found) => found,
         Err(e) => return fatal(&anyhow::Error::new(e)),
     };
+    if let Some(shard) = args.shard {
+        shard.apply(&mut found);
+    }
     let (script, outcomes) = match args.script.load() {
         Ok(loaded) => loaded,
         Err(e) => return fatal(&anyhow::Error::new(e)),
     };
-    let cfg = match args.into_config(files, script, outcomes) {
+    let outcomes_path = args.script.outcomes.clone();
+    let cfg = match args.into_config(found.files.len(), script, outcomes) {
         Ok(cfg) => cfg,
         Err(e) => return fatal(&anyhow::anyhow!("invalid option: {e}")),
     };
     eprintln!(
-        "callgauge: {files} file(s), {} job(s) × {} whisper thread(s)",
-        cfg.jobs, cfg.asr.threads
+        "callgauge: {} file(s){}, {} job(s) × {} whisper thread(s)",
+        found.files.len(),
+        found.skipped_line().map_or(String::new(), |s| format!(" (passed over: {s})")),
+        cfg.jobs,
+        cfg.asr.threads
     );
-    match callgauge::run(&cfg) {
+    for warning in &found.warnings {
+        eprintln!("callgauge: warning: {warning}");
+    }
+    if let Some(csv) = outcomes_path {
+        let ids = found.files.iter().map(|f| f.call_id.as_str()).collect();
+        let unmatched = callgauge::stages::outcomes::unmatched(&cfg.outcomes, &ids);
+        if !unmatched.is_empty() {
+            let shown: Vec<&str> = unmatched.iter().take(10).copied().collect();
+            eprintln!(
+                "callgauge: warning: {}: {} outcome row(s) match no call of this batch: {}{}",
+                csv.display(),
+                unmatched.len(),
+                shown.join(", "),
+                if unmatched.len() > shown.len() { ", …" } else { "" }
+            );
+        }
+    }
+    let stop = callgauge::pipeline::StopFlag::default();
+    stop_on_signals(&stop);
+    match callgauge::pipeline::run_discovered(&cfg, found, &stop) {
         Ok(summary) => {
             eprintln!(
-                "callgauge: {} ok, {} failed; {:.1} s of audio in {:.1} s ({:.1}× real time); results in {}",
+                "callgauge: {} ok ({} kept from an earlier run), {} failed, {} not done; {:.1} s \
+                 of audio in {:.1} s ({:.1}× real time); results in {}",
                 summary.ok,
+                summary.kept,
                 summary.failed,
+                summary.pending,
                 summary.audio_s,
                 summary.wall_s,
                 summary.audio_s_per_wall_s,
                 cfg.out_dir.display()
             );
-            if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if summary.interrupted {
+                eprintln!("callgauge: interrupted; run the same command again to do the rest");
+                ExitCode::from(130)
+            } else if summary.failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => fatal(&anyhow::Error::new(e)),
+    }
+}
+
+/// SIGINT or SIGTERM: no new call starts, the running ones finish, the summary says
+/// `interrupted` and the exit code is 130. A second signal abandons the running calls (their
+/// results were not written; a rerun does them).
+fn stop_on_signals(stop: &callgauge::pipeline::StopFlag) {
+    let stop = stop.clone();
+    let installed = ctrlc::set_handler(move || {
+        if stop.requested() {
+            eprintln!("callgauge: second signal: abandoning the running calls");
+            std::process::exit(130);
+        }
+        eprintln!("callgauge: stopping after the running calls (signal again to abandon them)");
+        stop.request();
+    });
+    if let Err(e) = installed {
+        eprintln!("callgauge: warning: cannot handle Ctrl-C / SIGTERM ({e}); a stop kills the run");
     }
 }
 

@@ -16,7 +16,9 @@ use crate::stages::{
 pub use crate::transcribe::ModelInfo;
 use crate::transcript::Utterance;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
 
 /// The contract's version; bumped only for a change that could break a reader.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -49,8 +51,12 @@ pub struct CallReport {
     pub duration_s: Option<f64>,
     /// `stereo` (speakers by channel) or `mono`.
     pub mode: Option<Mode>,
-    /// ISO 639-1 code of the language the call was transcribed in.
+    /// ISO 639-1 code of the language the call was transcribed in; `null` when there was no
+    /// speech to transcribe.
     pub language: Option<String>,
+    /// What makes this call's figures unreliable or worth a look; empty for most calls. A call
+    /// with `no_speech`, `too_short` or `truncated` is left out of the batch's funnel and means.
+    pub warnings: Vec<Warning>,
     pub model: ModelInfo,
     /// Per-speaker figures; in a mono call every figure is `null` with `unavailable_reason`.
     pub speakers: Option<Speakers>,
@@ -76,6 +82,40 @@ pub struct CallReport {
     pub segments: Vec<Utterance>,
     /// Wall seconds per stage for this call.
     pub timings_s: Timings,
+    /// sha256 of what besides the recording and the model shapes this document (callgauge
+    /// version, options, script, the call's outcome row). A rerun into the same folder keeps a
+    /// finished call whose recording, model and settings are unchanged.
+    pub settings_sha256: Option<String>,
+}
+
+/// Something about a call that makes its figures unreliable or worth a look.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Warning {
+    pub code: WarningCode,
+    /// What was found, in words.
+    pub message: String,
+}
+
+/// The kinds of [`Warning`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WarningCode {
+    /// Less than 0.5 s of speech: nothing was transcribed.
+    NoSpeech,
+    /// Shorter than 5 s.
+    TooShort,
+    /// The file holds less than 90 % of the audio its header promises.
+    Truncated,
+    /// A stereo call whose customer channel says more of the agent's script than the agent's
+    /// channel: `--agent-channel` is probably wrong for this recorder.
+    ChannelsMaySwapped,
+}
+
+impl WarningCode {
+    /// Whether a call with this warning is left out of the batch's funnel and means.
+    pub fn excludes(self) -> bool {
+        !matches!(self, WarningCode::ChannelsMaySwapped)
+    }
 }
 
 /// Why a call failed: the stage and a message naming the file, the stage and the cause.
@@ -140,6 +180,7 @@ impl CallReport {
             duration_s: None,
             mode: None,
             language: None,
+            warnings: Vec::new(),
             model,
             speakers: None,
             conversation: None,
@@ -153,6 +194,7 @@ impl CallReport {
             score: None,
             segments: Vec::new(),
             timings_s: Timings::default(),
+            settings_sha256: None,
         }
     }
 
@@ -190,6 +232,14 @@ pub struct BatchEntry {
     pub last_stage: Option<String>,
     /// The call's quality index (0–100).
     pub quality_index: Option<f64>,
+    /// `true` when the result was kept from an earlier run into the same folder, not analyzed
+    /// again.
+    pub kept: bool,
+    /// The codes of the call's warnings.
+    pub warnings: Vec<WarningCode>,
+    /// `true` when a warning leaves the call out of the funnel and means (no speech, too short,
+    /// truncated).
+    pub excluded: bool,
     /// What the batch's funnel needs of this call.
     #[serde(skip)]
     pub view: Option<CallView>,
@@ -210,27 +260,90 @@ impl BatchEntry {
             agent_id: r.agent_id.clone(),
             last_stage: r.stages.as_ref().and_then(|s| s.last.clone()),
             quality_index: r.score.as_ref().and_then(|s| s.quality_index),
+            kept: false,
+            warnings: r.warnings.iter().map(|w| w.code).collect(),
+            excluded: r.warnings.iter().any(|w| w.code.excludes()),
             view,
         }
     }
+
+    /// The entry of a call JSON written by an earlier run (`kept`); `None` if it is not one.
+    pub fn from_stored(doc: &Value) -> Option<Self> {
+        let text = |v: &Value| v.as_str().map(String::from);
+        let status = match doc["status"].as_str()? {
+            "ok" => Status::Ok,
+            _ => Status::Error,
+        };
+        let quality_index = doc["score"]["quality_index"].as_f64();
+        let warnings: Vec<WarningCode> = doc["warnings"]
+            .as_array()
+            .map(|a| {
+                a.iter().filter_map(|w| serde_json::from_value(w["code"].clone()).ok()).collect()
+            })
+            .unwrap_or_default();
+        let excluded = warnings.iter().any(|w| w.excludes());
+        let view = doc["stages"].is_object().then(|| CallView {
+            reached: doc["stages"]["reached"]
+                .as_array()
+                .map(|a| a.iter().filter_map(text).collect())
+                .unwrap_or_default(),
+            last: text(&doc["stages"]["last"]),
+            objections: doc["objections"]
+                .as_array()
+                .map(|a| {
+                    let pair = |o: &Value| Some((text(&o["category"])?, o["handled"].as_bool()?));
+                    a.iter().filter_map(pair).collect()
+                })
+                .unwrap_or_default(),
+            quality_index,
+        });
+        Some(BatchEntry {
+            call_id: text(&doc["call_id"])?,
+            path: text(&doc["source"]["path"])?,
+            status,
+            error: None,
+            duration_s: doc["duration_s"].as_f64(),
+            agent_id: text(&doc["agent_id"]),
+            last_stage: text(&doc["stages"]["last"]),
+            quality_index,
+            kept: true,
+            warnings,
+            excluded,
+            view,
+        })
+    }
 }
 
-/// `<out>/callgauge-batch.json`: what a batch did, written when it ends.
+/// `<out>/callgauge-batch.json`: what a batch did, rewritten after every call, so a killed
+/// batch leaves a summary at most one call behind.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct BatchSummary {
     /// The contract's version: `1`.
     pub schema_version: u32,
-    /// Files in the batch.
+    /// Inputs in the batch: files found plus input paths that do not exist.
     pub files: usize,
-    /// Calls analyzed.
+    /// Calls analyzed, or kept from an earlier run.
     pub ok: usize,
     /// Calls with an error record.
     pub failed: usize,
+    /// Calls not done (yet): the batch is running, or was stopped.
+    pub pending: usize,
+    /// `true` when the batch was stopped (SIGINT or SIGTERM) before every call was done; a rerun
+    /// into the same folder does the rest.
+    pub interrupted: bool,
+    /// Calls kept from an earlier run into the same folder (same recording, model and
+    /// settings), not analyzed again.
+    pub kept: usize,
+    /// Calls left out of the funnel and its means: no speech, too short or truncated.
+    pub excluded: usize,
+    /// Files and folders under the inputs that were passed over, counted by reason (`hidden`,
+    /// `extension .txt`, `symlink loop`, …).
+    pub skipped_files: BTreeMap<String, usize>,
     /// Calls processed in parallel.
     pub jobs: usize,
     /// Whisper threads per call (idle jobs lend theirs at the batch's tail).
     pub threads_per_job: usize,
-    /// Seconds of audio in the calls analyzed.
+    /// Seconds of audio in the calls analyzed by this run (kept calls left out).
     pub audio_s: f64,
     /// Wall-clock seconds the batch took.
     pub wall_s: f64,

@@ -18,7 +18,7 @@
 //! counted on the agent's segments with callgauge's own rule.
 
 use crate::config::TurnConfig;
-use crate::discover::{BATCH_FILE, collect_files};
+use crate::discover::{BATCH_FILE, discover};
 use crate::error::{CallError, FatalError, Stage};
 use crate::metrics::speech::is_question;
 use crate::output::{to_line, write_json_atomic};
@@ -226,6 +226,27 @@ fn is_call_json(path: &Path) -> bool {
     name.ends_with(".json") && name != BATCH_FILE && name != SCORES_FILE
 }
 
+/// The cause of a write to a stdout whose reader has gone (`score … | head`): the run stops
+/// quietly, as `grep … | head` does.
+const READER_GONE: &str = "the reader of stdout has gone";
+
+/// Writes a score document, but never over a file it did not write: a call JSON of `analyze`
+/// (its transcript and metrics cannot be had again without the audio) or anything else.
+fn write_score(path: &Path, doc: &ScoreDoc) -> std::io::Result<()> {
+    if let Ok(text) = std::fs::read_to_string(path) {
+        let existing: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        let is_score = existing.get("input").is_some() && existing.get("segments").is_none();
+        if !is_score {
+            return Err(std::io::Error::other(format!(
+                "{} exists and is not a score document (a call JSON of `analyze`?); not \
+                 overwritten: give `score` its own --out folder",
+                path.display()
+            )));
+        }
+    }
+    write_json_atomic(path, doc)
+}
+
 /// Scores every input; with `out`, writes one document per call and the summary there, else
 /// prints the documents to stdout as JSON Lines. A bad input is reported and skipped.
 pub fn run(
@@ -234,9 +255,12 @@ pub fn run(
     script: &Script,
     outcomes: &HashMap<String, Outcome>,
 ) -> Result<ScoreSummary, FatalError> {
-    let files = collect_files(inputs, &is_call_json).map_err(|e| {
-        e.unwrap_or_else(|| FatalError::NoInputs("call JSON or transcript *.json".into()))
-    })?;
+    let found = discover(inputs, &is_call_json);
+    if found.files.is_empty() && found.missing.is_empty() {
+        return Err(FatalError::NoInputs("call JSON or transcript *.json".into()));
+    }
+    let files: Vec<PathBuf> =
+        found.missing.iter().cloned().chain(found.files.into_iter().map(|f| f.path)).collect();
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).map_err(|e| FatalError::OutDir {
             path: dir.display().to_string(),
@@ -250,12 +274,19 @@ pub fn run(
         let shown = path.display().to_string();
         let written = score_file(path, script, outcomes).and_then(|doc| {
             match out {
-                Some(dir) => write_json_atomic(&dir.join(format!("{}.json", doc.call_id)), &doc),
+                Some(dir) => write_score(&dir.join(format!("{}.json", doc.call_id)), &doc),
                 None => to_line(&doc).and_then(|line| stdout.write_all(&line)),
             }
-            .map_err(|e| CallError::new(Stage::Write, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::BrokenPipe => CallError::new(Stage::Write, READER_GONE),
+                _ => CallError::new(Stage::Write, e),
+            })?;
             Ok(doc)
         });
+        // Regression: `score … | head` counted every call after `head` quit as failed.
+        if written.as_ref().is_err_and(|e| e.cause == READER_GONE) {
+            break;
+        }
         let entry = match written {
             Ok(doc) => {
                 eprintln!(
@@ -343,6 +374,28 @@ mod tests {
         assert_eq!(doc.objections[0].agent_pause_s, Some(0.5));
         assert_eq!(doc.score.components.rule_60_40.value, Some(0.0)); // agent share 6/8 = 0.75
         assert_eq!(doc.score.components.deal.value, Some(1.0));
+    }
+
+    /// Regression: `callgauge score out/ --out out/` replaced every call JSON (transcript,
+    /// speakers, metrics) with a score document.
+    #[test]
+    fn score_never_overwrites_a_call_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let call = r#"{"call_id":"c1","status":"ok","language":"en","segments":[
+            {"speaker":"agent","start_s":0,"end_s":3,"text":"Good morning!"}]}"#;
+        let p = write(dir.path(), "c1.json", call);
+        let script = stages::script::default_script().unwrap();
+        let summary =
+            run(std::slice::from_ref(&p), Some(dir.path()), &script, &HashMap::new()).unwrap();
+        assert_eq!((summary.scored, summary.failed), (0, 1));
+        let error = summary.calls[0].error.as_deref().unwrap();
+        assert!(error.contains("is not a score document"), "{error}");
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), call, "the call JSON was touched");
+        // Its own earlier output it replaces.
+        let out = dir.path().join("scored");
+        run(std::slice::from_ref(&p), Some(&out), &script, &HashMap::new()).unwrap();
+        let again = run(&[p], Some(&out), &script, &HashMap::new()).unwrap();
+        assert_eq!((again.scored, again.failed), (1, 0));
     }
 
     #[test]

@@ -109,20 +109,56 @@ fn every_bad_file_gets_an_error_record_and_the_good_ones_are_done() {
     );
 }
 
+/// Regression: the run failed after creating the output folder, naming a relative path.
 #[test]
-fn missing_model_is_fatal_with_exit_code_2() {
+fn missing_model_is_fatal_with_exit_code_2_before_anything_is_created() {
     let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
-        .args(["analyze", "--out"])
-        .arg(dir.path())
-        .arg("--model")
-        .arg(dir.path().join("nope.bin"))
+        .current_dir(dir.path())
+        .args(["analyze", "--out", "out", "--model", "nope.bin"])
         .arg(root().join("tests/data/gsm610.wav"))
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("nope.bin") && stderr.contains("models/provision.py"), "{stderr}");
+    let absolute = dir.path().join("nope.bin");
+    assert!(stderr.contains(&absolute.display().to_string()), "{stderr}");
+    assert!(stderr.contains("./setup.sh"), "{stderr}");
+    assert!(!out.exists(), "the output folder was created");
+}
+
+/// Regression: the default model path was relative to the current folder, so a run from any
+/// other folder failed.
+#[test]
+fn the_default_model_is_found_from_any_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    model(); // the checkout's model exists
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+        .current_dir(dir.path())
+        .env_remove("CALLGAUGE_MODEL")
+        // One thread: whisper.cpp's spinning barriers stall beside the other tests' threads.
+        .args(["analyze", "--out", "out", "--language", "english", "--threads", "1"])
+        .arg(root().join("fixtures/en_mono.flac"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    let doc = read_json(&dir.path().join("out/en_mono.json"));
+    assert_eq!(doc["language"], "en", "`english` is written as its ISO 639-1 code");
+    assert!(doc["model"]["name"] == "ggml-base.bin");
+}
+
+/// Regression: `--beam-size 9` was accepted and every call then failed inside whisper.cpp.
+#[test]
+fn a_beam_wider_than_whisper_cpp_allows_is_a_usage_error() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+        .args(["analyze", "--out", "/tmp/x", "--beam-size", "9"])
+        .arg(root().join("tests/data/gsm610.wav"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1..=8"));
 }
 
 #[test]

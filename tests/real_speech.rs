@@ -5,22 +5,6 @@
 mod common;
 
 use common::*;
-use std::process::Command;
-
-fn jfk() -> std::path::PathBuf {
-    let out = Command::new("python3")
-        .arg(root().join("fixtures/fetch_real_speech.py"))
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "fetch_real_speech.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    assert!(path.is_file(), "test file is missing: {}", path.display());
-    path
-}
 
 #[test]
 fn jfk_transcript_holds_the_famous_line() {

@@ -6,12 +6,13 @@
 //! the cause. Must not: write files or keep audio once the report is built.
 
 use super::components::Components;
+use super::sanity;
 use crate::config::{Config, Language};
 use crate::decode::{DecodedAudio, decode_file};
 use crate::error::{CallError, Stage};
 use crate::hash::file_sha256;
 use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
-use crate::report::{CallReport, Source, Timings};
+use crate::report::{CallReport, Source, Timings, Warning};
 use crate::resample::{Audio16k, to_16k};
 use crate::schedule::ThreadBudget;
 use crate::speakers::{self, Tracks};
@@ -26,30 +27,45 @@ use std::time::Instant;
 
 /// Everything measured for one call, before it becomes a report.
 struct Analysis {
-    pub duration_s: f64,
-    pub tracks: Tracks,
-    pub language: String,
-    pub segments: Vec<Utterance>,
-    pub speakers: metrics::Speakers,
-    pub conversation: metrics::Conversation,
-    pub rule: metrics::Rule6040,
-    pub script: stages::ScriptResult,
+    duration_s: f64,
+    tracks: Tracks,
+    language: Option<String>,
+    warnings: Vec<Warning>,
+    segments: Vec<Utterance>,
+    speakers: metrics::Speakers,
+    conversation: metrics::Conversation,
+    rule: metrics::Rule6040,
+    script: stages::ScriptResult,
+}
+
+/// One call to analyze: its file, id, the file's sha256 (or why it could not be read) and the
+/// batch settings' sha256 (see `resume::settings_sha256`).
+pub struct CallInput<'a> {
+    pub path: &'a Path,
+    pub call_id: &'a str,
+    pub sha256: Result<String, CallError>,
+    pub settings_sha256: String,
+}
+
+/// The sha256 of a recording, or a `read` error.
+pub fn source_sha256(path: &Path) -> Result<String, CallError> {
+    file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))
 }
 
 /// Runs one call through every stage; any failure becomes an error record.
 pub fn analyze(
-    path: &Path,
-    call_id: &str,
+    input: CallInput<'_>,
     parts: &Components,
     cfg: &Config,
     threads: &Arc<ThreadBudget>,
 ) -> CallReport {
     let started = Instant::now();
+    let CallInput { path, call_id, sha256, settings_sha256 } = input;
     let mut source = Source { path: path.display().to_string(), ..Source::default() };
     let mut timings = Timings::default();
     let outcome = cfg.outcomes.get(call_id);
     let result = (|| {
-        source.sha256 = Some(file_sha256(path).map_err(|e| CallError::new(Stage::Read, e))?);
+        source.sha256 = Some(sha256?);
         let t = Instant::now();
         let decoded = decode_file(path, &cfg.limits)?;
         timings.decode = t.elapsed().as_secs_f64();
@@ -69,6 +85,7 @@ pub fn analyze(
         report.agent_id.clone_from(&o.agent_id);
         report.outcome = Some(o.to_out());
     }
+    report.settings_sha256 = Some(settings_sha256);
     report
 }
 
@@ -88,6 +105,7 @@ fn measure(
     timings: &mut Timings,
 ) -> Result<Analysis, CallError> {
     let duration_s = decoded.duration_s();
+    let mut warnings = sanity::recording(duration_s, decoded.declared_s());
     let t = Instant::now();
     let audio = to_16k(decoded.channels, decoded.sample_rate_hz)?.fold_identical_channels();
     timings.resample = t.elapsed().as_secs_f64();
@@ -98,20 +116,44 @@ fn measure(
     let tracks = speakers::assign(&audio, speech, cfg.agent_channel, diarizer);
     timings.vad = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let language = choose_language(&audio, &tracks, transcriber, &cfg.asr.language)?;
-    let segments = transcribe(&audio, &tracks, transcriber, &language)?;
+    let speech_s: f64 = tracks.list.iter().flat_map(|t| &t.speech).map(Interval::len_s).sum();
+    // Without speech there is nothing to transcribe, and no language to detect.
+    let (language, segments) = match sanity::speech(speech_s) {
+        Some(silent) => {
+            warnings.push(silent);
+            (None, Vec::new())
+        }
+        None => {
+            let language = choose_language(&audio, &tracks, transcriber, &cfg.asr.language)?;
+            let segments = transcribe(&audio, &tracks, transcriber, &language)?;
+            (Some(language), sanity::dedupe(segments))
+        }
+    };
     timings.transcribe = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let (speakers, conversation, rule) = call_metrics(&audio, &tracks, &segments, duration_s, cfg);
     let facts = Facts {
-        language: Some(language.clone()),
+        language: language.clone(),
         agent_share_of_speech: rule.agent_share_of_speech,
         agent_questions: rule.agent_questions,
         agent_longest_monologue_s: speakers.agent.longest_monologue_s,
     };
     let script = stages::evaluate(&cfg.script, &segments, &facts, outcome);
+    if tracks.mode == speakers::Mode::Stereo {
+        warnings.extend(sanity::swapped_channels(cfg, &segments, &facts, outcome, &script));
+    }
     timings.metrics = t.elapsed().as_secs_f64();
-    Ok(Analysis { duration_s, tracks, language, segments, speakers, conversation, rule, script })
+    Ok(Analysis {
+        duration_s,
+        tracks,
+        language,
+        warnings,
+        segments,
+        speakers,
+        conversation,
+        rule,
+        script,
+    })
 }
 
 /// The call's language: fixed, or detected among the candidates on one track: the agent's when
@@ -208,7 +250,8 @@ fn build_report(
     let mut report = CallReport {
         duration_s: Some(a.duration_s),
         mode: Some(a.tracks.mode),
-        language: Some(a.language),
+        language: a.language,
+        warnings: a.warnings,
         speakers: Some(a.speakers),
         conversation: Some(a.conversation),
         rule_60_40: Some(a.rule),

@@ -30,7 +30,8 @@ impl Vad for LevelVad {
     }
 }
 
-/// Hears `lines[track][k]` in the k-th speech interval of each track, words spread evenly.
+/// Hears `lines[track][k]` in the k-th speech interval of each track, words spread evenly;
+/// panics on a call whose first track is silent (to test isolation).
 struct ScriptedAsr {
     lines: Vec<Vec<&'static str>>,
 }
@@ -65,6 +66,7 @@ impl Transcriber for ScriptedCall<'_> {
         speech: &[&[Interval]],
         _language: &str,
     ) -> Result<Vec<Segment>, TranscribeError> {
+        assert!(speech.first().is_some_and(|s| !s.is_empty()), "the first track is silent");
         let mut out = Vec::new();
         for (track, spans) in speech.iter().enumerate().take(tracks.len()) {
             let lines = self.0.lines.get(track).map_or(&[][..], Vec::as_slice);
@@ -101,28 +103,19 @@ fn bursts(spans: &[(f64, f64)], total_s: f64, hz: f64) -> Vec<f32> {
 
 /// A 16-bit PCM WAV file of the given channels.
 fn write_wav(path: &Path, channels: &[Vec<f32>]) {
-    let n = channels[0].len();
-    let ch = channels.len() as u16;
-    let data_len = (n * channels.len() * 2) as u32;
-    let mut b = Vec::new();
-    b.extend_from_slice(b"RIFF");
-    b.extend_from_slice(&(36 + data_len).to_le_bytes());
-    b.extend_from_slice(b"WAVEfmt ");
-    b.extend_from_slice(&16u32.to_le_bytes());
-    b.extend_from_slice(&1u16.to_le_bytes());
-    b.extend_from_slice(&ch.to_le_bytes());
-    b.extend_from_slice(&(RATE as u32).to_le_bytes());
-    b.extend_from_slice(&(RATE as u32 * u32::from(ch) * 2).to_le_bytes());
-    b.extend_from_slice(&(ch * 2).to_le_bytes());
-    b.extend_from_slice(&16u16.to_le_bytes());
-    b.extend_from_slice(b"data");
-    b.extend_from_slice(&data_len.to_le_bytes());
-    for i in 0..n {
+    let spec = hound::WavSpec {
+        channels: channels.len() as u16,
+        sample_rate: RATE as u32,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..channels[0].len() {
         for c in channels {
-            b.extend_from_slice(&((c[i] * 32767.0) as i16).to_le_bytes());
+            w.write_sample((c[i] * 32767.0) as i16).unwrap();
         }
     }
-    std::fs::write(path, b).unwrap();
+    w.finalize().unwrap();
 }
 
 const AGENT: [(f64, f64); 2] = [(0.5, 3.0), (6.0, 8.0)];
@@ -169,7 +162,7 @@ fn a_stereo_call_runs_end_to_end_with_fake_parts() {
     let wav = dir.path().join("call one.wav");
     write_wav(&wav, &[bursts(&AGENT, 9.0, 220.0), bursts(&CUSTOMER, 9.0, 330.0)]);
     let out = dir.path().join("out");
-    let summary = run_with(&config(vec![wav], &out), &parts(None)).unwrap();
+    let summary = run_with(&config(vec![wav], &out), &parts(None), &StopFlag::default()).unwrap();
     assert_eq!((summary.ok, summary.failed), (1, 0));
 
     let doc = read(&out.join("call one.json"));
@@ -212,7 +205,7 @@ fn with_the_agent_on_the_right_the_roles_swap() {
     cfg.agent_channel = crate::config::AgentChannel::Right;
     let asr = ScriptedAsr { lines: vec![CUSTOMER_LINES.to_vec(), AGENT_LINES.to_vec()] };
     let parts = Components { asr: Box::new(asr), ..parts(None) };
-    run_with(&cfg, &parts).unwrap();
+    run_with(&cfg, &parts, &StopFlag::default()).unwrap();
     let doc = read(&out.join("c.json"));
     assert_eq!(doc["speakers"]["agent"]["channel"], "right");
     assert!(near(&doc["speakers"]["agent"]["speech_s"], 4.5, 0.05));
@@ -238,7 +231,7 @@ fn a_mono_call_gets_speakers_only_from_a_diarizer_in_the_slot() {
     write_wav(&wav, &[bursts(&all, 9.0, 220.0)]);
 
     let plain = dir.path().join("plain");
-    run_with(&config(vec![wav.clone()], &plain), &parts(None)).unwrap();
+    run_with(&config(vec![wav.clone()], &plain), &parts(None), &StopFlag::default()).unwrap();
     let doc = read(&plain.join("m.json"));
     assert_valid(&doc, "call.v1.schema.json");
     assert_eq!(doc["mode"], "mono");
@@ -252,7 +245,7 @@ fn a_mono_call_gets_speakers_only_from_a_diarizer_in_the_slot() {
         asr: Box::new(asr),
         ..parts(Some(Box::new(|| Box::new(ByTime) as Box<dyn Diarizer>)))
     };
-    run_with(&config(vec![wav], &diarized), &parts).unwrap();
+    run_with(&config(vec![wav], &diarized), &parts, &StopFlag::default()).unwrap();
     let doc = read(&diarized.join("m.json"));
     assert_valid(&doc, "call.v1.schema.json");
     assert_eq!(doc["mode"], "mono");
@@ -270,7 +263,9 @@ fn a_bad_file_is_an_error_record_and_the_others_still_run() {
     let bad = dir.path().join("bad.wav");
     std::fs::write(&bad, b"RIFF not really a wave file").unwrap();
     let out = dir.path().join("out");
-    let summary = run_with(&config(vec![good, bad.clone()], &out), &parts(None)).unwrap();
+    let summary =
+        run_with(&config(vec![good, bad.clone()], &out), &parts(None), &StopFlag::default())
+            .unwrap();
     assert_eq!((summary.ok, summary.failed), (1, 1));
     let doc = read(&out.join("bad.json"));
     assert_valid(&doc, "call.v1.schema.json");
@@ -279,4 +274,107 @@ fn a_bad_file_is_an_error_record_and_the_others_still_run() {
     let message = doc["error"]["message"].as_str().unwrap();
     assert!(message.starts_with(&format!("{}: decode: ", bad.display())), "{message}");
     assert!(doc["source"]["sha256"].is_string(), "what was learnt before the failure is kept");
+}
+
+fn stereo_call(dir: &Path, name: &str) -> PathBuf {
+    let wav = dir.join(name);
+    write_wav(&wav, &[bursts(&AGENT, 9.0, 220.0), bursts(&CUSTOMER, 9.0, 330.0)]);
+    wav
+}
+
+#[test]
+fn a_panic_in_one_call_is_its_error_record_and_the_batch_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = stereo_call(dir.path(), "good.wav");
+    let silent = dir.path().join("silent.wav");
+    write_wav(&silent, &[vec![0.0; RATE * 9], bursts(&CUSTOMER, 9.0, 330.0)]);
+    let out = dir.path().join("out");
+    let cfg = config(vec![good, silent], &out);
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!((summary.ok, summary.failed), (1, 1));
+    let doc = read(&out.join("silent.json"));
+    assert_eq!(doc["error"]["stage"], "internal");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(message.contains("panicked: the first track is silent"), "{message}");
+    assert_valid(&read(&out.join(BATCH_FILE)), "batch.v1.schema.json");
+}
+
+#[test]
+fn a_call_unfinished_twice_is_not_tried_a_third_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = stereo_call(dir.path(), "crashy.wav");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Two earlier runs started this call and never finished it (the process died).
+    std::fs::write(out.join(resume::JOURNAL_FILE), "start\tcrashy\nstart\tcrashy\n").unwrap();
+    let mut cfg = config(vec![wav], &out);
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!(summary.failed, 1);
+    let doc = read(&out.join("crashy.json"));
+    assert_eq!(doc["error"]["stage"], "internal");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("--force"));
+    // --force tries it again.
+    cfg.force = true;
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!((summary.ok, summary.failed), (1, 0));
+}
+
+#[test]
+fn a_rerun_keeps_finished_calls_and_redoes_changed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = stereo_call(dir.path(), "a.wav");
+    let b = stereo_call(dir.path(), "b.wav");
+    let out = dir.path().join("out");
+    let cfg = config(vec![a, b.clone()], &out);
+    run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    let first = read(&out.join("a.json"));
+    // b's recording changes; a's settings do not.
+    write_wav(&b, &[bursts(&AGENT, 8.0, 220.0), bursts(&CUSTOMER, 8.0, 330.0)]);
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!((summary.ok, summary.kept), (2, 1));
+    assert_eq!(read(&out.join("a.json")), first, "a was written again");
+    assert!(summary.calls.iter().any(|c| c.call_id == "a" && c.kept));
+    assert_eq!(summary.script_funnel.calls, 2, "kept calls count in the funnel");
+    // Other settings: nothing is kept.
+    let mut stricter = cfg.clone();
+    stricter.max_agent_share = 0.30;
+    let summary = run_with(&stricter, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!(summary.kept, 0);
+}
+
+#[test]
+fn a_stop_request_leaves_the_rest_pending_and_the_summary_interrupted() {
+    let dir = tempfile::tempdir().unwrap();
+    let files: Vec<PathBuf> =
+        (0..3).map(|i| stereo_call(dir.path(), &format!("c{i}.wav"))).collect();
+    let out = dir.path().join("out");
+    let stop = StopFlag::default();
+    stop.request();
+    let summary = run_with(&config(files, &out), &parts(None), &stop).unwrap();
+    assert_eq!((summary.files, summary.ok, summary.pending), (3, 0, 3));
+    assert!(summary.interrupted);
+    let written = read(&out.join(BATCH_FILE));
+    assert_eq!(written["interrupted"], true);
+}
+
+/// Regression: one missing path among good inputs aborted the whole batch (exit 2).
+#[test]
+fn a_missing_input_is_one_error_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = stereo_call(dir.path(), "good.wav");
+    let out = dir.path().join("out");
+    let cfg = config(vec![good, dir.path().join("gone.wav")], &out);
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!((summary.files, summary.ok, summary.failed), (2, 1, 1));
+    let missing = summary.calls.iter().find(|c| c.status == Status::Error).unwrap();
+    let message = &missing.error.as_ref().unwrap().message;
+    assert!(message.ends_with("gone.wav: read: no such file or folder"), "{message}");
+}
+
+#[test]
+fn eta_reads_like_a_clock() {
+    assert_eq!(eta(9.4), "9s");
+    assert_eq!(eta(723.0), "12m03s");
+    assert_eq!(eta(3900.0), "1h05m");
+    assert_eq!(eta(-1.0), "0s");
 }

@@ -1,7 +1,8 @@
 //! Outcomes: the optional CSV that joins sales results to calls (`--outcomes`).
 //!
-//! Columns (header required, any order, extra columns ignored): `call_id` (the call JSON's
-//! `call_id`, i.e. the file stem), `agent_id`, `outcome` (`won`/`lost`, also `1`/`0`, `yes`/`no`,
+//! Columns (header required, any order, extra columns ignored, `,` or `;` between them as a
+//! spreadsheet in any locale exports it, UTF-8 with or without a BOM): `call_id` (the call
+//! JSON's `call_id`), `agent_id`, `outcome` (`won`/`lost`, also `1`/`0`, `yes`/`no`,
 //! `true`/`false`, `sale`/`no_sale`; empty or `open` = not known yet) and `amount` (the deal
 //! amount, a number; empty = unknown).
 //!
@@ -47,18 +48,52 @@ fn parse_won(v: &str) -> Result<Option<bool>, String> {
     }
 }
 
+/// `v` with a decimal comma made a point, when it has a comma and no point.
+fn decimal_point(v: &str) -> std::borrow::Cow<'_, str> {
+    if v.contains(',') && !v.contains('.') { v.replace(',', ".").into() } else { v.into() }
+}
+
+/// `;` when the header line holds more semicolons than commas (Excel in a Russian or German
+/// locale writes `;`), else `,`.
+fn delimiter(text: &[u8]) -> u8 {
+    let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
+    let count = |c: u8| header.iter().filter(|&&b| b == c).count();
+    if count(b';') > count(b',') { b';' } else { b',' }
+}
+
+/// The outcome rows whose call ids are not among `call_ids`: a typo, or a call not in this
+/// batch. Sorted.
+pub fn unmatched<'a>(
+    outcomes: &'a HashMap<String, Outcome>,
+    call_ids: &std::collections::HashSet<&str>,
+) -> Vec<&'a str> {
+    let mut out: Vec<&str> =
+        outcomes.keys().map(String::as_str).filter(|id| !call_ids.contains(id)).collect();
+    out.sort_unstable();
+    out
+}
+
 /// Reads the outcomes CSV at `path`, keyed by call id.
 pub fn load(path: &Path) -> Result<HashMap<String, Outcome>, ScriptError> {
     let name = path.display().to_string();
-    let fail = |line: Option<u64>, message: String| ScriptError {
+    let bytes = std::fs::read(path).map_err(|e| ScriptError {
         path: name.clone(),
+        line: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse(&bytes, &name)
+}
+
+/// Parses an outcomes CSV; `name` names it in errors.
+pub fn parse(bytes: &[u8], name: &str) -> Result<HashMap<String, Outcome>, ScriptError> {
+    let fail = |line: Option<u64>, message: String| ScriptError {
+        path: name.to_string(),
         line: line.map(|l| l as usize),
         message,
     };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| fail(None, format!("cannot read: {e}")))?;
+    let text = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut rdr =
+        csv::ReaderBuilder::new().trim(csv::Trim::All).delimiter(delimiter(text)).from_reader(text);
     let headers = rdr.headers().map_err(|e| fail(Some(1), e.to_string()))?.clone();
     let col = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
     let call_col =
@@ -75,8 +110,10 @@ pub fn load(path: &Path) -> Result<HashMap<String, Outcome>, ScriptError> {
         let won = parse_won(get(outcome_col).unwrap_or("")).map_err(|m| fail(line, m))?;
         let amount = match get(amount_col) {
             None => None,
+            // A decimal comma, as spreadsheets in a Russian locale write it: "1200,5".
             Some(v) => Some(
-                v.parse::<f64>()
+                decimal_point(v)
+                    .parse::<f64>()
                     .ok()
                     .filter(|a| a.is_finite() && *a >= 0.0)
                     .ok_or_else(|| fail(line, format!("amount {v:?} is not a number ≥ 0")))?,
@@ -111,6 +148,22 @@ mod tests {
         );
         assert_eq!(o["c2"].won, Some(false));
         assert_eq!(o["c3"], Outcome::default());
+    }
+
+    /// Regression: a `;`-separated export (Excel in a Russian locale) was refused with "the
+    /// header has no call_id column".
+    #[test]
+    fn semicolons_and_a_bom_are_read() {
+        let o = load_str("\u{feff}call_id;agent_id;outcome;amount\nc1;a7;won;1200,5\n").unwrap();
+        assert_eq!(o["c1"].amount, Some(1200.5));
+        assert_eq!(o["c1"].agent_id.as_deref(), Some("a7"));
+    }
+
+    #[test]
+    fn rows_matching_no_call_are_listed() {
+        let o = load_str("call_id\nc1\nc9\nc2\n").unwrap();
+        let ids = ["c1", "c2"].into_iter().collect();
+        assert_eq!(unmatched(&o, &ids), ["c9"]);
     }
 
     #[test]

@@ -336,6 +336,13 @@ impl Parser<'_> {
     fn compile(&self, p: &Spanned<RawPhrases>, what: &str) -> Result<Phrases, ScriptError> {
         let mut out = Vec::new();
         for (lang, list) in p.get_ref() {
+            // Regression: `phrases.eng` was accepted and its phrases applied to every language.
+            if !(lang.len() == 2 && lang.bytes().all(|b| b.is_ascii_lowercase())) {
+                let message = format!(
+                    "{what}: language {lang:?} is not an ISO 639-1 code (two letters, e.g. en, ru)"
+                );
+                return Err(self.fail(self.line_of(p.span()), message));
+            }
             for text in list {
                 let phrase = Phrase::new(text).ok_or_else(|| {
                     let message = format!("{what}: phrase {text:?} ({lang}) has no words");

@@ -25,9 +25,11 @@ use whisper_rs::{
 /// Beam width of the retry of an unsure greedy window (whisper-cli's default beam).
 pub const RETRY_BEAM_SIZE: usize = 5;
 
-/// Whether Whisper knows the language `code` (ISO 639-1, e.g. `ru`, `en`).
-pub fn is_known_language(code: &str) -> bool {
-    whisper_rs::get_lang_id(code).is_some()
+/// The ISO 639-1 code of a language Whisper knows, given by code or by English name
+/// (`ru`, `english` → `en`); `None` for one it does not know.
+pub fn language_code(name: &str) -> Option<String> {
+    let id = whisper_rs::get_lang_id(&name.trim().to_lowercase())?;
+    whisper_rs::get_lang_str(id).map(String::from)
 }
 
 /// The Whisper model, loaded once per process and shared by every worker, with the decoding
@@ -43,7 +45,8 @@ impl WhisperModel {
     /// Loads the ggml model `cfg.model_path` names.
     pub fn load(cfg: &AsrConfig) -> Result<Self, FatalError> {
         let path = cfg.model_path.as_path();
-        let shown = path.display().to_string();
+        let shown =
+            std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()).display().to_string();
         if !path.is_file() {
             return Err(FatalError::ModelMissing(shown));
         }
@@ -360,6 +363,15 @@ impl Transcriber for WhisperWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn language_names_become_iso_639_1_codes() {
+        assert_eq!(language_code("ru").as_deref(), Some("ru"));
+        assert_eq!(language_code("English").as_deref(), Some("en"));
+        assert_eq!(language_code("russian").as_deref(), Some("ru"));
+        assert_eq!(language_code("klingon"), None);
+        assert_eq!(language_code(""), None);
+    }
+
     #[test]
     fn whisper_cpp_is_built_with_llamafile_kernels() {
         // .cargo/config.toml sets GGML_LLAMAFILE; whisper-rs-sys does not rebuild when it changes.

