@@ -9,8 +9,8 @@
 //! chosen. [`rescore`] applies a sales script to stored transcripts (`callgauge score`).
 //! Shared plumbing: [`config`] (plain settings), [`error`], [`discover`] (inputs and call ids),
 //! [`schedule`] (cores and queue), [`timeline`] (interval arithmetic), [`transcript`] (timed
-//! utterances), [`text`] (the word tokenizer), [`dsp`], [`hash`] and [`schema`] (the JSON
-//! Schemas, generated from the output types). The library never parses command-line flags:
+//! utterances), [`text`] (the word tokenizer), [`dsp`], [`hash`], [`schema`] (the JSON
+//! Schemas, generated from the output types) and [`fuzz`] (the fuzz targets' entry points). The library never parses command-line flags:
 //! build a [`config::Config`] and call [`pipeline::run`].
 
 pub mod config;
@@ -18,6 +18,7 @@ pub mod decode;
 pub mod discover;
 pub mod dsp;
 pub mod error;
+pub mod fuzz;
 pub mod hash;
 pub mod metrics;
 pub mod output;

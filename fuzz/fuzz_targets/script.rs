@@ -1,0 +1,3 @@
+//! Any text as a sales script: parsed or refused with a message, never a panic.
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| callgauge::fuzz::script(data));
