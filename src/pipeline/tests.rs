@@ -378,3 +378,16 @@ fn eta_reads_like_a_clock() {
     assert_eq!(eta(3900.0), "1h05m");
     assert_eq!(eta(-1.0), "0s");
 }
+
+/// Regression: an output folder that cannot be written was found out only at the first write,
+/// after the night's transcription.
+#[test]
+fn an_unwritable_output_folder_is_fatal_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = stereo_call(dir.path(), "a.wav");
+    let blocker = dir.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let cfg = config(vec![wav], &blocker.join("out"));
+    let err = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap_err();
+    assert!(matches!(err, FatalError::OutDir { .. }), "{err}");
+}

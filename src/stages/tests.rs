@@ -212,3 +212,12 @@ fn malformed_scripts_name_file_line_and_problem() {
     let e = parse_err(&format!("{base}[score]\nweights = {{ checklist = -1 }}\n"));
     assert!(e.contains("[score.weights]"), "{e}");
 }
+
+/// Regression: `phrases.eng` was accepted and its phrases then applied to every language.
+#[test]
+fn a_language_key_that_is_not_iso_639_1_is_refused() {
+    let text = "name = \"x\"\n[[stages]]\nid = \"a\"\ntitle = \"A\"\nphrases.eng = [\"hello\"]\n";
+    let e = script::parse(text, "s.toml").unwrap_err().to_string();
+    assert!(e.starts_with("s.toml:5: stage \"a\": language \"eng\" is not an ISO 639-1"), "{e}");
+    assert!(script::parse(&text.replace("eng", "en"), "s.toml").is_ok());
+}
