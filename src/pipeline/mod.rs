@@ -185,13 +185,11 @@ impl Batch<'_> {
                 &out,
             ),
         };
-        let summary = {
-            let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-            entries[i] = Some(entry);
-            self.summary_of(&entries)
-        };
-        // At most one call behind if the process is killed now.
-        self.write_summary(&summary);
+        // Written under the lock, so summaries land in the order the calls finished: at most
+        // one call behind if the process is killed now.
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries[i] = Some(entry);
+        self.write_summary(&self.summary_of(&entries));
     }
 
     fn analyze(&self, input: call::CallInput<'_>, out: &Path) -> BatchEntry {
