@@ -49,11 +49,6 @@ impl Tracks {
     pub fn by_role(&self, role: Role) -> Option<&Track> {
         self.list.iter().find(|t| t.role == role)
     }
-
-    /// Whether the call's speakers are told apart (stereo, or a mono call a diarizer split).
-    pub fn separated(&self) -> bool {
-        self.by_role(Role::Agent).is_some() && self.by_role(Role::Customer).is_some()
-    }
 }
 
 /// Separates the speakers of a mono recording: the slot for diarization. Returns the agent's
@@ -118,7 +113,7 @@ mod tests {
         assert_eq!((agent.channel, agent.channel_name), (1, Some("right")));
         assert_eq!(agent.speech, [iv(2.0, 3.0)]);
         assert_eq!(t.list[0].role, Role::Customer, "tracks stay in channel order");
-        assert!(t.separated());
+        assert!(t.by_role(Role::Customer).is_some());
     }
 
     struct Halves;
@@ -136,10 +131,10 @@ mod tests {
         let mono = ChannelSpeech::new(vec![vec![iv(0.0, 1.0), iv(2.0, 3.0)]]);
         let t = assign(&audio, mono.clone(), AgentChannel::Left, None);
         assert_eq!((t.mode, t.list.len(), t.list[0].role), (Mode::Mono, 1, Role::Unknown));
-        assert!(!t.separated());
+        assert!(t.by_role(Role::Agent).is_none());
         let t = assign(&audio, mono, AgentChannel::Left, Some(&mut Halves));
         assert_eq!(t.mode, Mode::Mono);
         assert_eq!(t.by_role(Role::Customer).unwrap().speech, [iv(2.0, 3.0)]);
-        assert!(t.separated() && t.list.iter().all(|t| t.channel == 0));
+        assert!(t.by_role(Role::Agent).is_some() && t.list.iter().all(|t| t.channel == 0));
     }
 }
