@@ -173,12 +173,17 @@ pub struct AnalyzeArgs {
     pub script: ScriptArgs,
 
     /// Calls longer than this are refused (protects the batch from runaway files).
-    #[arg(long, default_value_t = 14_400.0, value_name = "SECONDS")]
+    #[arg(long, default_value_t = 86_400.0, value_name = "SECONDS")]
     pub max_duration_s: f64,
 
     /// Files larger than this are refused.
-    #[arg(long, default_value_t = 2048, value_name = "MB")]
+    #[arg(long, default_value_t = 4096, value_name = "MB")]
     pub max_file_mb: u64,
+
+    /// Recordings are analyzed in windows of about this length, cut in a quiet moment, so
+    /// memory stays bounded on very long files (developers' option).
+    #[arg(long, default_value_t = 600.0, value_name = "SECONDS", hide = true)]
+    pub window_s: f64,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -206,6 +211,9 @@ impl AnalyzeArgs {
         }
         if self.max_duration_s.is_nan() || self.max_duration_s <= 0.0 {
             return Err(format!("--max-duration-s {} must be positive", self.max_duration_s));
+        }
+        if self.window_s.is_nan() || self.window_s < 5.0 {
+            return Err(format!("--window-s {} must be at least 5", self.window_s));
         }
         let thresholds = [
             ("--turn-bridge-s", self.turn_bridge_s),
@@ -255,6 +263,7 @@ impl AnalyzeArgs {
                 max_duration_s: self.max_duration_s,
                 max_file_bytes: self.max_file_mb << 20,
             },
+            window_s: self.window_s,
             script: Arc::new(script),
             outcomes: Arc::new(outcomes),
             force: self.force,

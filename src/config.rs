@@ -102,7 +102,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_duration_s: 4.0 * 3600.0, max_file_bytes: 2 << 30 }
+        Limits { max_duration_s: 24.0 * 3600.0, max_file_bytes: 4 << 30 }
     }
 }
 
@@ -121,6 +121,8 @@ pub struct Config {
     pub asr: AsrConfig,
     pub vad: VadConfig,
     pub limits: Limits,
+    /// Recordings are analyzed in windows of about this many seconds (`pipeline::window`).
+    pub window_s: f64,
     /// The sales script every call is scored against.
     pub script: Arc<Script>,
     /// Sales outcomes by call id (`--outcomes`); empty when none were given.
@@ -149,6 +151,7 @@ impl Config {
             },
             vad: VadConfig::default(),
             limits: Limits::default(),
+            window_s: 600.0,
             script: Arc::new(script),
             outcomes: Arc::new(HashMap::new()),
             force: false,

@@ -1,7 +1,8 @@
 //! Decode: an audio file in, planar f32 channels at the file's own rate out.
 //!
 //! Takes: a path and [`Limits`]. Gives: [`DecodedAudio`] (1 or 2 channels, 8–48 kHz) with the
-//! codec's name, or a [`DecodeError`] that names the cause (and the codec, when it is the codec).
+//! codec's name — whole, or a piece at a time from a [`DecodeStream`] — or a [`DecodeError`]
+//! that names the cause (and the codec, when it is the codec).
 //! Must not: panic or allocate without bound on untrusted input — size and duration limits are
 //! checked before and during decoding; a corrupt packet is skipped and counted, other errors stop.
 
@@ -58,11 +59,7 @@ static CODECS: LazyLock<CodecRegistry> = LazyLock::new(|| {
 
 /// Decodes the whole file at `path`.
 pub fn decode_file(path: &Path, limits: &Limits) -> Result<DecodedAudio, DecodeError> {
-    let size_bytes = std::fs::metadata(path)?.len();
-    check_size(size_bytes, limits)?;
-    let head = read_head(path)?;
-    let ext = path.extension().and_then(|e| e.to_str());
-    decode_source(Box::new(File::open(path)?), &head, ext, limits)
+    DecodeStream::open(path, limits)?.read_all()
 }
 
 /// Decodes a whole recording held in memory; `extension` is a hint to the container (`wav`).
@@ -73,7 +70,7 @@ pub fn decode_bytes(
 ) -> Result<DecodedAudio, DecodeError> {
     check_size(bytes.len() as u64, limits)?;
     let head = bytes[..bytes.len().min(HEAD_BYTES)].to_vec();
-    decode_source(Box::new(std::io::Cursor::new(bytes)), &head, extension, limits)
+    DecodeStream::new(Box::new(std::io::Cursor::new(bytes)), &head, extension, limits)?.read_all()
 }
 
 fn check_size(size_bytes: u64, limits: &Limits) -> Result<(), DecodeError> {
@@ -86,115 +83,183 @@ fn check_size(size_bytes: u64, limits: &Limits) -> Result<(), DecodeError> {
     Ok(())
 }
 
-fn decode_source(
-    source: Box<dyn symphonia::core::io::MediaSource>,
-    head: &[u8],
-    extension: Option<&str>,
-    limits: &Limits,
-) -> Result<DecodedAudio, DecodeError> {
-    if let Some(codec) = wav_format_tag(head).and_then(unsupported_tag_name) {
-        return Err(DecodeError::UnsupportedCodec(codec));
-    }
-    let mut hint = Hint::new();
-    if let Some(ext) = extension {
-        hint.with_extension(ext);
-    }
-    let mss = MediaSourceStream::new(source, Default::default());
-    let format = symphonia::default::get_probe()
-        .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
-        .map_err(|e| match e {
-            SymError::IoError(io) => DecodeError::UnknownFormat(format!("read failed: {io}")),
-            other => DecodeError::UnknownFormat(other.to_string()),
-        })?;
-    decode_stream(format, limits)
-}
-
-fn decode_stream(
-    mut format: Box<dyn FormatReader + '_>,
-    limits: &Limits,
-) -> Result<DecodedAudio, DecodeError> {
-    let track = format.default_track(TrackType::Audio).ok_or(DecodeError::NoAudioTrack)?;
-    let track_id = track.id;
-    let params = track
-        .codec_params
-        .as_ref()
-        .and_then(|p| p.audio())
-        .ok_or(DecodeError::NoAudioTrack)?
-        .clone();
-    let codec_name = CODECS
-        .get_audio_decoder(params.codec)
-        .map(|d| d.codec.info.short_name.to_string())
-        .ok_or_else(|| DecodeError::UnsupportedCodec(format!("id {}", params.codec)))?;
-    let rate = params.sample_rate.ok_or(DecodeError::MissingParameter("sample rate"))?;
-    check_rate(rate)?;
-    if let Some(channels) = &params.channels {
-        check_channels(channels.count())?;
-    }
-    if let Some(frames) = track.num_frames {
-        check_duration(frames, rate, limits)?;
-    }
-    let mut decoder = CODECS
-        .make_audio_decoder(&params, &AudioDecoderOptions::default())
-        .map_err(|e| DecodeError::UnsupportedCodec(format!("{codec_name} ({e})")))?;
-    let mut audio = DecodedAudio {
-        channels: Vec::new(),
-        sample_rate_hz: rate,
-        codec: codec_name,
-        skipped_packets: 0,
-        declared_frames: track.num_frames,
-    };
-    read_packets(format.as_mut(), decoder.as_mut(), track_id, limits, &mut audio)?;
-    if audio.frames() == 0 {
-        return Err(DecodeError::NoSamples);
-    }
-    Ok(audio)
-}
-
-fn read_packets(
-    format: &mut dyn FormatReader,
-    decoder: &mut dyn AudioDecoder,
+/// A recording decoded a piece at a time, so that a 10-hour file never has to be in memory
+/// whole: [`DecodeStream::read_into`] appends the next frames to the caller's buffer.
+pub struct DecodeStream {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn AudioDecoder>,
     track_id: u32,
-    limits: &Limits,
-    audio: &mut DecodedAudio,
-) -> Result<(), DecodeError> {
-    let mut planar: Vec<Vec<f32>> = Vec::new();
-    loop {
-        let packet = match format.next_packet() {
+    limits: Limits,
+    /// Short codec name, e.g. `pcm_s16le`, `pcm_mulaw`, `mp3`.
+    pub codec: String,
+    pub sample_rate_hz: u32,
+    /// Frames the container's header promises, when it says.
+    pub declared_frames: Option<u64>,
+    /// Packets that failed to decode and were skipped.
+    pub skipped_packets: u64,
+    /// Channels, known from the first decoded packet.
+    channels: Option<usize>,
+    /// Frames decoded so far.
+    frames: u64,
+    planar: Vec<Vec<f32>>,
+    ended: bool,
+}
+
+impl DecodeStream {
+    /// Opens `path` and reads its header; no audio is decoded yet.
+    pub fn open(path: &Path, limits: &Limits) -> Result<Self, DecodeError> {
+        let size_bytes = std::fs::metadata(path)?.len();
+        check_size(size_bytes, limits)?;
+        let head = read_head(path)?;
+        let ext = path.extension().and_then(|e| e.to_str());
+        DecodeStream::new(Box::new(File::open(path)?), &head, ext, limits)
+    }
+
+    fn new(
+        source: Box<dyn symphonia::core::io::MediaSource>,
+        head: &[u8],
+        extension: Option<&str>,
+        limits: &Limits,
+    ) -> Result<Self, DecodeError> {
+        if let Some(codec) = wav_format_tag(head).and_then(unsupported_tag_name) {
+            return Err(DecodeError::UnsupportedCodec(codec));
+        }
+        let mut hint = Hint::new();
+        if let Some(ext) = extension {
+            hint.with_extension(ext);
+        }
+        let mss = MediaSourceStream::new(source, Default::default());
+        let format = symphonia::default::get_probe()
+            .probe(&hint, mss, FormatOptions::default(), MetadataOptions::default())
+            .map_err(|e| match e {
+                SymError::IoError(io) => DecodeError::UnknownFormat(format!("read failed: {io}")),
+                other => DecodeError::UnknownFormat(other.to_string()),
+            })?;
+        DecodeStream::start(format, limits)
+    }
+
+    fn start(format: Box<dyn FormatReader>, limits: &Limits) -> Result<Self, DecodeError> {
+        let track = format.default_track(TrackType::Audio).ok_or(DecodeError::NoAudioTrack)?;
+        let track_id = track.id;
+        let declared_frames = track.num_frames;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or(DecodeError::NoAudioTrack)?
+            .clone();
+        let codec = CODECS
+            .get_audio_decoder(params.codec)
+            .map(|d| d.codec.info.short_name.to_string())
+            .ok_or_else(|| DecodeError::UnsupportedCodec(format!("id {}", params.codec)))?;
+        let rate = params.sample_rate.ok_or(DecodeError::MissingParameter("sample rate"))?;
+        check_rate(rate)?;
+        if let Some(channels) = &params.channels {
+            check_channels(channels.count())?;
+        }
+        if let Some(frames) = declared_frames {
+            check_duration(frames, rate, limits)?;
+        }
+        let decoder = CODECS
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| DecodeError::UnsupportedCodec(format!("{codec} ({e})")))?;
+        Ok(DecodeStream {
+            format,
+            decoder,
+            track_id,
+            limits: limits.clone(),
+            codec,
+            sample_rate_hz: rate,
+            declared_frames,
+            skipped_packets: 0,
+            channels: None,
+            frames: 0,
+            planar: Vec::new(),
+            ended: false,
+        })
+    }
+
+    /// Frames decoded so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Appends decoded frames to `out` (one vector per channel) until `out` holds at least
+    /// `frames` frames or the recording ends. Returns `false` once the recording has ended.
+    /// A truncated file ends early (what was decoded is kept); a corrupt packet is skipped and
+    /// counted; other errors stop.
+    pub fn read_into(
+        &mut self,
+        out: &mut Vec<Vec<f32>>,
+        frames: usize,
+    ) -> Result<bool, DecodeError> {
+        while !self.ended && out.first().map_or(0, Vec::len) < frames {
+            self.next_packet(out)?;
+        }
+        Ok(!self.ended)
+    }
+
+    /// Decodes everything that is left.
+    pub fn read_all(mut self) -> Result<DecodedAudio, DecodeError> {
+        let mut channels = Vec::new();
+        self.read_into(&mut channels, usize::MAX)?;
+        if channels.first().is_none_or(Vec::is_empty) {
+            return Err(DecodeError::NoSamples);
+        }
+        Ok(DecodedAudio {
+            channels,
+            sample_rate_hz: self.sample_rate_hz,
+            codec: self.codec,
+            skipped_packets: self.skipped_packets,
+            declared_frames: self.declared_frames,
+        })
+    }
+
+    fn corrupt(&self, cause: String) -> DecodeError {
+        DecodeError::Corrupt { frames: self.frames, cause }
+    }
+
+    fn next_packet(&mut self, out: &mut Vec<Vec<f32>>) -> Result<(), DecodeError> {
+        let packet = match self.format.next_packet() {
             Ok(Some(packet)) => packet,
-            Ok(None) => return Ok(()),
-            // A truncated file ends early: keep what was decoded.
-            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            Ok(None) => {
+                self.ended = true;
                 return Ok(());
             }
-            Err(e) => {
-                let frames = audio.frames() as u64;
-                return Err(DecodeError::Corrupt { frames, cause: e.to_string() });
+            // A truncated file ends early: keep what was decoded.
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                self.ended = true;
+                return Ok(());
             }
+            Err(e) => return Err(self.corrupt(e.to_string())),
         };
-        if packet.track_id != track_id {
-            continue;
+        if packet.track_id != self.track_id {
+            return Ok(());
         }
-        let buf = match decoder.decode(&packet) {
+        let buf = match self.decoder.decode(&packet) {
             Ok(buf) => buf,
             Err(SymError::DecodeError(_) | SymError::IoError(_)) => {
-                audio.skipped_packets += 1;
-                continue;
+                self.skipped_packets += 1;
+                return Ok(());
             }
-            Err(e) => {
-                let frames = audio.frames() as u64;
-                return Err(DecodeError::Corrupt { frames, cause: e.to_string() });
-            }
+            Err(e) => return Err(self.corrupt(e.to_string())),
         };
         let spec_rate = buf.spec().rate();
-        if spec_rate != audio.sample_rate_hz {
-            let cause =
-                format!("sample rate changed from {} to {spec_rate} Hz", audio.sample_rate_hz);
-            return Err(DecodeError::Corrupt { frames: audio.frames() as u64, cause });
+        if spec_rate != self.sample_rate_hz {
+            let rate = self.sample_rate_hz;
+            return Err(self.corrupt(format!("sample rate changed from {rate} to {spec_rate} Hz")));
         }
         check_channels(buf.num_planes())?;
-        buf.copy_to_vecs_planar::<f32>(&mut planar);
-        append_planes(&mut audio.channels, &planar)?;
-        check_duration(audio.frames() as u64, audio.sample_rate_hz, limits)?;
+        buf.copy_to_vecs_planar::<f32>(&mut self.planar);
+        let count = *self.channels.get_or_insert(self.planar.len());
+        if count != self.planar.len() {
+            let cause = format!("channel count changed from {count} to {}", self.planar.len());
+            return Err(self.corrupt(cause));
+        }
+        let added = self.planar.first().map_or(0, Vec::len);
+        append_planes(out, &self.planar)?;
+        self.frames += added as u64;
+        check_duration(self.frames, self.sample_rate_hz, &self.limits)
     }
 }
 

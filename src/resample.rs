@@ -38,13 +38,19 @@ impl Audio16k {
 
     /// A stereo recording whose channels carry the same signal is a mono recording: keeps the
     /// first channel only.
-    pub fn fold_identical_channels(mut self) -> Self {
-        if let [a, b] = self.channels.as_slice()
-            && a.len() == b.len()
-            && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4)
-        {
-            self.channels.truncate(1);
-        }
+    pub fn fold_identical_channels(self) -> Self {
+        if self.identical_channels() { self.first_channel_only() } else { self }
+    }
+
+    /// Whether this is a stereo recording whose two channels carry the same signal.
+    pub fn identical_channels(&self) -> bool {
+        matches!(self.channels.as_slice(), [a, b]
+            if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-4))
+    }
+
+    /// The recording with its first channel only.
+    pub fn first_channel_only(mut self) -> Self {
+        self.channels.truncate(1);
         self
     }
 }

@@ -401,3 +401,57 @@ fn sales_script_stages_and_objections_are_found_in_the_transcribed_calls() {
     assert_eq!(funnel["stages"][4]["stage"], "closing");
     assert_eq!(funnel["objections"][0]["raised"], 7);
 }
+
+/// A call analyzed in 15-second windows (cut in quiet moments, each transcribed on its own)
+/// keeps what the whole-file analysis finds: the talk share, the speech time, the words — none
+/// lost or doubled where windows meet — and times in call time. This is how a 10-hour file is
+/// analyzed in bounded memory.
+#[test]
+fn a_call_cut_into_windows_measures_what_the_whole_call_does() {
+    let shared = batch();
+    let truth = truth();
+    for (lang, file) in [("en", "en_ulaw8k_crosstalk.wav"), ("ru", "ru_ulaw8k_crosstalk.wav")] {
+        let out = tempfile::tempdir().unwrap();
+        let path = root().join("fixtures").join(file);
+        let run = analyze(&[&path], out.path(), &["--threads", "1", "--window-s", "15"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (whole, cut) = (report(shared, file), report(out.path(), file));
+        assert_schema_valid(&cut);
+        assert_eq!(cut["duration_s"], whole["duration_s"], "{file}");
+        assert_eq!(cut["language"], lang, "{file}");
+        let share = |d: &Value| d["rule_60_40"]["agent_share_of_speech"].as_f64().unwrap();
+        assert!(
+            (share(&cut) - share(&whole)).abs() <= 0.02,
+            "{file}: {} vs {}",
+            share(&cut),
+            share(&whole)
+        );
+        let t = &truth[lang];
+        let (a, c) = (total(&t["speech"]["agent"]), total(&t["speech"]["customer"]));
+        assert!((share(&cut) - a / (a + c)).abs() <= TOLERANCE, "{file}: share vs truth");
+        for who in ["agent", "customer"] {
+            let speech = |d: &Value| d["speakers"][who]["speech_s"].as_f64().unwrap();
+            let (x, y) = (speech(&cut), speech(&whole));
+            assert!((x - y).abs() / y < 0.03, "{file}: {who} speech {x} s cut, {y} s whole");
+        }
+        let words = |d: &Value| normalize(&transcript(d)).split_whitespace().count() as f64;
+        let (x, y) = (words(&cut), words(&whole));
+        assert!(
+            (x - y).abs() / y <= 0.08,
+            "{file}: {x} words cut, {y} whole:\n{}",
+            transcript(&cut)
+        );
+        let duration = cut["duration_s"].as_f64().unwrap();
+        let segments = cut["segments"].as_array().unwrap();
+        let starts: Vec<f64> = segments.iter().map(|s| s["start_s"].as_f64().unwrap()).collect();
+        assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{file}: segments not sorted");
+        assert!(
+            segments.iter().all(|s| s["end_s"].as_f64().unwrap() <= duration + 0.01),
+            "{file}: a segment past the end of the call"
+        );
+        assert!(
+            starts.last().unwrap() > &(duration - 20.0),
+            "{file}: the last windows' words are missing"
+        );
+    }
+}

@@ -7,11 +7,13 @@
 
 use super::components::Components;
 use super::sanity;
+use super::window::{Window, Windows};
 use crate::config::{Config, Language};
-use crate::decode::{DecodedAudio, decode_file};
+use crate::decode::DecodeStream;
 use crate::error::{CallError, Stage};
 use crate::hash::file_sha256;
-use crate::metrics::{self, SpeakerInput, prosody::PitchTracker};
+use crate::metrics::prosody::{PitchTracker, Prosody};
+use crate::metrics::{self, SpeakerInput};
 use crate::report::{CallReport, Source, Timings, Warning};
 use crate::resample::{Audio16k, to_16k};
 use crate::schedule::ThreadBudget;
@@ -67,11 +69,17 @@ pub fn analyze(
     let result = (|| {
         source.sha256 = Some(sha256?);
         let t = Instant::now();
-        let decoded = decode_file(path, &cfg.limits)?;
+        let stream = DecodeStream::open(path, &cfg.limits)?;
         timings.decode = t.elapsed().as_secs_f64();
-        describe_source(&mut source, &decoded);
+        describe_source(&mut source, &stream);
         let mut transcriber = parts.asr.start_call(Arc::clone(threads))?;
-        measure(decoded, parts, transcriber.as_mut(), cfg, outcome, &mut timings)
+        let windows = Windows::new(stream, cfg.window_s);
+        let analysis = measure(windows, parts, transcriber.as_mut(), cfg, outcome, &mut timings);
+        analysis.map(|(a, skipped, channels)| {
+            source.skipped_packets = skipped;
+            source.channels = Some(channels);
+            a
+        })
     })();
     timings.total = started.elapsed().as_secs_f64();
     let mut report = match result {
@@ -89,33 +97,98 @@ pub fn analyze(
     report
 }
 
-fn describe_source(source: &mut Source, d: &DecodedAudio) {
+fn describe_source(source: &mut Source, d: &DecodeStream) {
     source.codec = Some(d.codec.clone());
     source.sample_rate_hz = Some(d.sample_rate_hz);
-    source.channels = Some(d.channels.len());
-    source.skipped_packets = d.skipped_packets;
 }
 
+/// What is kept of a call's windows: speech, words and pitch frames, in call time.
+#[derive(Default)]
+struct Stitched {
+    tracks: Option<Tracks>,
+    /// Pitch and loudness frames per track, indexed like `tracks.list`.
+    prosody: Vec<Prosody>,
+    language: Option<String>,
+    segments: Vec<Utterance>,
+    /// The recording's channels before identical ones are folded.
+    channels: usize,
+    /// Decided on the first window: the two channels carry the same signal.
+    folded: bool,
+}
+
+impl Stitched {
+    /// Adds one window's tracks (window time) starting at `offset_s` of the call.
+    fn add_tracks(&mut self, window: Tracks, prosody: Vec<Prosody>, offset_s: f64) {
+        let shift = |iv: &Interval| Interval::new(iv.start_s + offset_s, iv.end_s + offset_s);
+        let Some(all) = self.tracks.as_mut() else {
+            let mut window = window;
+            window.list.iter_mut().for_each(|t| t.speech = t.speech.iter().map(shift).collect());
+            self.tracks = Some(window);
+            self.prosody = prosody;
+            return;
+        };
+        for (track, frames) in window.list.into_iter().zip(prosody) {
+            let index = match all.list.iter().position(|t| t.role == track.role) {
+                Some(i) => i,
+                None => {
+                    all.list.push(speakers::Track { speech: Vec::new(), ..track.clone() });
+                    self.prosody.push(Prosody::default());
+                    all.list.len() - 1
+                }
+            };
+            let speech = &mut all.list[index].speech;
+            for iv in track.speech.iter().map(shift) {
+                // Speech running across a window's end is one interval, not two.
+                match speech.last_mut() {
+                    Some(prev) if iv.start_s - prev.end_s < 1e-3 => prev.end_s = iv.end_s,
+                    _ => speech.push(iv),
+                }
+            }
+            let p = &mut self.prosody[index];
+            p.f0_hz.extend(frames.f0_hz);
+            p.level_dbfs.extend(frames.level_dbfs);
+        }
+    }
+}
+
+/// Analyzes the call window by window, keeping only what the metrics need (see
+/// [`super::window`]). Gives the analysis, the skipped packets and the recording's channels.
 fn measure(
-    decoded: DecodedAudio,
+    mut windows: Windows,
     parts: &Components,
     transcriber: &mut dyn Transcriber,
     cfg: &Config,
     outcome: Option<&Outcome>,
     timings: &mut Timings,
-) -> Result<Analysis, CallError> {
-    let duration_s = decoded.duration_s();
-    let mut warnings = sanity::recording(duration_s, decoded.declared_s());
+) -> Result<(Analysis, u64, usize), CallError> {
+    let mut all = Stitched::default();
+    let mut tracker = PitchTracker::default();
+    loop {
+        let t = Instant::now();
+        let window = windows.next_window()?;
+        timings.decode += t.elapsed().as_secs_f64();
+        let Some(window) = window else { break };
+        analyze_window(
+            window,
+            windows.stream().sample_rate_hz,
+            &mut all,
+            &mut tracker,
+            parts,
+            transcriber,
+            cfg,
+            timings,
+        )?;
+    }
     let t = Instant::now();
-    let audio = to_16k(decoded.channels, decoded.sample_rate_hz)?.fold_identical_channels();
-    timings.resample = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let speech = speech_by_channel(&audio, (parts.vad)().as_mut(), &cfg.vad);
-    let mut diarizer = parts.diarizer.as_ref().map(|make| make());
-    let diarizer = diarizer.as_mut().map(|d| &mut **d as &mut dyn speakers::Diarizer);
-    let tracks = speakers::assign(&audio, speech, cfg.agent_channel, diarizer);
-    timings.vad = t.elapsed().as_secs_f64();
-    let t = Instant::now();
+    let stream = windows.stream();
+    let duration_s = stream.frames() as f64 / f64::from(stream.sample_rate_hz.max(1));
+    let declared_s =
+        stream.declared_frames.map(|f| f as f64 / f64::from(stream.sample_rate_hz.max(1)));
+    let mut warnings = sanity::recording(duration_s, declared_s);
+    let tracks = all
+        .tracks
+        .take()
+        .unwrap_or_else(|| Tracks { mode: speakers::Mode::Mono, list: Vec::new() });
     let speech_s: f64 = tracks.list.iter().flat_map(|t| &t.speech).map(Interval::len_s).sum();
     // Without speech there is nothing to transcribe, and no language to detect.
     let (language, segments) = match sanity::speech(speech_s) {
@@ -124,14 +197,14 @@ fn measure(
             (None, Vec::new())
         }
         None => {
-            let language = choose_language(&audio, &tracks, transcriber, &cfg.asr.language)?;
-            let segments = transcribe(&audio, &tracks, transcriber, &language)?;
-            (Some(language), sanity::dedupe(segments))
+            let mut segments = std::mem::take(&mut all.segments);
+            segments
+                .sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(&b.speaker)));
+            (all.language.take(), sanity::dedupe(segments))
         }
     };
-    timings.transcribe = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let (speakers, conversation, rule) = call_metrics(&audio, &tracks, &segments, duration_s, cfg);
+    let (speakers, conversation, rule) =
+        call_metrics(&tracks, std::mem::take(&mut all.prosody), &segments, duration_s, cfg);
     let facts = Facts {
         language: language.clone(),
         agent_share_of_speech: rule.agent_share_of_speech,
@@ -143,7 +216,7 @@ fn measure(
         warnings.extend(sanity::swapped_channels(cfg, &segments, &facts, outcome, &script));
     }
     timings.metrics = t.elapsed().as_secs_f64();
-    Ok(Analysis {
+    let analysis = Analysis {
         duration_s,
         tracks,
         language,
@@ -153,7 +226,74 @@ fn measure(
         conversation,
         rule,
         script,
-    })
+    };
+    Ok((analysis, windows.stream().skipped_packets, all.channels))
+}
+
+/// One window through resampling, VAD, speaker tracks, language and transcription.
+#[allow(clippy::too_many_arguments)]
+fn analyze_window(
+    window: Window,
+    rate_hz: u32,
+    all: &mut Stitched,
+    tracker: &mut PitchTracker,
+    parts: &Components,
+    transcriber: &mut dyn Transcriber,
+    cfg: &Config,
+    timings: &mut Timings,
+) -> Result<(), CallError> {
+    let t = Instant::now();
+    let first = all.tracks.is_none();
+    if first {
+        all.channels = window.channels.len();
+    }
+    let mut audio = to_16k(window.channels, rate_hz)?;
+    if first {
+        all.folded = audio.identical_channels();
+    }
+    if all.folded {
+        audio = audio.first_channel_only();
+    }
+    timings.resample += t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let speech = speech_by_channel(&audio, (parts.vad)().as_mut(), &cfg.vad);
+    let mut diarizer = parts.diarizer.as_ref().map(|make| make());
+    let diarizer = diarizer.as_mut().map(|d| &mut **d as &mut dyn speakers::Diarizer);
+    let tracks = speakers::assign(&audio, speech, cfg.agent_channel, diarizer);
+    timings.vad += t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let speech_s: f64 = tracks.list.iter().flat_map(|t| &t.speech).map(Interval::len_s).sum();
+    if speech_s > 0.0 {
+        let language = match &all.language {
+            Some(known) => known.clone(),
+            None => choose_language(&audio, &tracks, transcriber, &cfg.asr.language)?,
+        };
+        let found = transcribe(&audio, &tracks, transcriber, &language)?;
+        all.segments.extend(found.into_iter().map(|u| shifted(u, window.start_s)));
+        all.language = Some(language);
+    }
+    timings.transcribe += t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let prosody =
+        tracks.list.iter().map(|t| tracker.measure(audio.channel(t.channel), &t.speech)).collect();
+    all.add_tracks(tracks, prosody, window.start_s);
+    timings.metrics += t.elapsed().as_secs_f64();
+    Ok(())
+}
+
+/// An utterance moved from window time to call time, kept to the millisecond.
+fn shifted(mut u: Utterance, offset_s: f64) -> Utterance {
+    if offset_s == 0.0 {
+        return u;
+    }
+    let ms = crate::output::round_ms;
+    u.start_s = ms(u.start_s + offset_s);
+    u.end_s = ms(u.end_s + offset_s);
+    for w in &mut u.words {
+        w.start_s = ms(w.start_s + offset_s);
+        w.end_s = ms(w.end_s + offset_s);
+    }
+    u
 }
 
 /// The call's language: fixed, or detected among the candidates on one track: the agent's when
@@ -214,22 +354,25 @@ fn utterance(s: Segment, speaker: Role) -> Utterance {
 }
 
 fn call_metrics(
-    audio: &Audio16k,
     tracks: &Tracks,
+    prosody: Vec<Prosody>,
     segments: &[Utterance],
     duration_s: f64,
     cfg: &Config,
 ) -> (metrics::Speakers, metrics::Conversation, metrics::Rule6040) {
-    let (Some(agent), Some(customer)) =
-        (tracks.by_role(Role::Agent), tracks.by_role(Role::Customer))
+    let role_index = |role| tracks.list.iter().position(|t| t.role == role);
+    let (Some(agent), Some(customer)) = (role_index(Role::Agent), role_index(Role::Customer))
     else {
         let speech = tracks.list.first().map_or(&[][..], |t| t.speech.as_slice());
         return metrics::one_track(speech, duration_s, cfg.max_agent_share, &cfg.turns);
     };
-    let mut tracker = PitchTracker::default();
-    let agent_in = speaker_input(agent, audio, segments, &mut tracker);
-    let customer_in = speaker_input(customer, audio, segments, &mut tracker);
-    let names = (agent.channel_name, customer.channel_name);
+    let mut prosody: Vec<Option<Prosody>> = prosody.into_iter().map(Some).collect();
+    let mut input = |i: usize| {
+        let frames = prosody.get_mut(i).and_then(Option::take).unwrap_or_default();
+        speaker_input(&tracks.list[i], segments, frames)
+    };
+    let (agent_in, customer_in) = (input(agent), input(customer));
+    let names = (tracks.list[agent].channel_name, tracks.list[customer].channel_name);
     metrics::two_speakers(
         &agent_in,
         &customer_in,
@@ -266,9 +409,8 @@ fn build_report(
 /// What the metrics need of one speaker's track.
 fn speaker_input<'a>(
     track: &'a speakers::Track,
-    audio: &Audio16k,
     segments: &'a [Utterance],
-    tracker: &mut PitchTracker,
+    prosody: Prosody,
 ) -> SpeakerInput<'a> {
     SpeakerInput {
         speech: &track.speech,
@@ -277,6 +419,6 @@ fn speaker_input<'a>(
             .filter(|s| s.speaker == track.role)
             .map(|s| (s.start_s, s.text.as_str()))
             .collect(),
-        prosody: tracker.measure(audio.channel(track.channel), &track.speech),
+        prosody,
     }
 }

@@ -15,6 +15,7 @@ pub mod call;
 pub mod components;
 pub mod resume;
 pub mod sanity;
+pub mod window;
 
 pub use components::Components;
 

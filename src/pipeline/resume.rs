@@ -31,7 +31,7 @@ pub const MAX_UNFINISHED: usize = 2;
 pub fn settings_sha256(cfg: &Config, outcome: Option<&Outcome>) -> String {
     let text = format!(
         "callgauge {}\nagent {:?}\nmax share {:?}\nturns {:?}\nlanguage {:?}\nbeam {} retry {:?}\n\
-         vad {:?}\nscript {}\noutcome {:?}\n",
+         vad {:?}\nwindow {}\nscript {}\noutcome {:?}\n",
         env!("CARGO_PKG_VERSION"),
         cfg.agent_channel,
         cfg.max_agent_share,
@@ -40,6 +40,7 @@ pub fn settings_sha256(cfg: &Config, outcome: Option<&Outcome>) -> String {
         cfg.asr.beam_size,
         cfg.asr.retry_beam_below,
         cfg.vad,
+        cfg.window_s,
         cfg.script.sha256,
         outcome,
     );
