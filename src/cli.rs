@@ -34,6 +34,14 @@ pub enum Command {
     /// <OUT>/<call_id>.json per call and <OUT>/callgauge-scores.json; without, prints one JSON
     /// document per line to stdout. Exit code: 0 all scored, 1 some inputs failed, 2 usage error.
     Score(ScoreArgs),
+    /// The team report: per agent, team, script variant, week or month, with 95 % intervals,
+    /// A/B comparisons, won-vs-lost patterns and a coaching queue.
+    ///
+    /// Reads call JSONs (any number of `analyze` output folders) plus optional metadata and
+    /// writes report.json, calls.csv, calls.jsonl, agents.csv, funnel.csv, groups.csv, ab.csv
+    /// and coaching.csv into <OUT>. Exit code: 0 done, 1 done but some inputs or metadata rows
+    /// were left out (listed in report.json's left_out), 2 usage or fatal error.
+    Report(Box<ReportArgs>),
     /// Write the JSON Schemas of callgauge's documents (call, batch, score, scores) to a folder.
     #[command(hide = true)]
     Schema {
@@ -83,6 +91,120 @@ pub struct ScoreArgs {
 
     #[command(flatten)]
     pub script: ScriptArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Call JSON files and/or folders of them (analyze output folders, searched recursively).
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+
+    /// Folder for the report files (created if missing; never one holding files callgauge
+    /// report did not write).
+    #[arg(short, long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Call metadata CSV: call_id, agent_id, team, customer_id, started_at, variant, outcome,
+    /// amount (any order; other columns kept; `,` or `;`). The --outcomes file is a subset.
+    #[arg(long, value_name = "CSV")]
+    pub metadata: Option<PathBuf>,
+
+    /// Fields taken from recording paths, e.g. `{agent_id}/{started_at:%Y-%m-%d_%H%M}_{customer_id}.wav`
+    /// (matched against the end of each call's source path; `*` matches within one folder).
+    #[arg(long, value_name = "PATTERN")]
+    pub path_pattern: Option<String>,
+
+    /// Group the figures by these dimensions (comma-separated, combinable): agent, team,
+    /// variant, week, month.
+    #[arg(long, value_delimiter = ',', value_name = "DIM")]
+    pub by: Vec<String>,
+
+    /// Calls shorter than this are not dialogues and are left out of every rate.
+    #[arg(long, default_value_t = 30.0, value_name = "SECONDS")]
+    pub min_dialogue_s: f64,
+
+    /// How precisely a rate should be known, in points: the calls needed for ±this are shown.
+    #[arg(long, default_value_t = 5.0, value_name = "POINTS")]
+    pub margin: f64,
+
+    /// A/B: two script variants `A,B` (A the control), or `date:YYYY-MM-DD` for calls before
+    /// against calls from that date. Default: the two variants when the calls have exactly two.
+    #[arg(long, value_name = "A,B|date:DAY")]
+    pub ab: Option<String>,
+
+    /// CSV for Excel in a Russian or German locale: `;` separator, decimal comma, BOM.
+    #[arg(long)]
+    pub csv_excel: bool,
+
+    /// The sales script whose stage order and [team_index] weights the report uses. Default:
+    /// the built-in script.
+    #[arg(long, value_name = "FILE")]
+    pub script: Option<PathBuf>,
+
+    /// Bootstrap resamples for the agents' rank intervals.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub bootstrap: usize,
+}
+
+impl ReportArgs {
+    /// Checks the values and builds the library's request.
+    pub fn into_request(self) -> Result<callgauge::team::Request, String> {
+        use callgauge::team::{AbSpec, GroupBy, ReportSettings, Request, export::Dialect};
+        let script = match &self.script {
+            Some(path) => script::load(path),
+            None => script::default_script(),
+        }
+        .map_err(|e| e.to_string())?;
+        if !(self.margin > 0.0 && self.margin < 50.0) {
+            return Err(format!("--margin {} must be between 0 and 50 points", self.margin));
+        }
+        if self.min_dialogue_s.is_nan() || self.min_dialogue_s < 0.0 {
+            return Err(format!("--min-dialogue-s {} must be ≥ 0", self.min_dialogue_s));
+        }
+        let mut by = Vec::new();
+        for b in &self.by {
+            let b = GroupBy::parse(b)?;
+            if !by.contains(&b) {
+                by.push(b);
+            }
+        }
+        let ab = match self.ab.as_deref() {
+            None => None,
+            Some(v) => Some(match v.strip_prefix("date:") {
+                Some(day) => AbSpec::Periods(
+                    chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                        .map_err(|e| format!("--ab {v:?}: {e} (write date:2026-11-15)"))?,
+                ),
+                None => match v.split_once(',') {
+                    Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
+                        AbSpec::Variants(a.trim().into(), b.trim().into())
+                    }
+                    _ => {
+                        return Err(format!(
+                            "--ab {v:?}: write two variants `A,B` or `date:YYYY-MM-DD`"
+                        ));
+                    }
+                },
+            }),
+        };
+        Ok(Request {
+            inputs: self.inputs,
+            out_dir: self.out,
+            metadata: self.metadata,
+            path_pattern: self.path_pattern,
+            dialect: Dialect { excel: self.csv_excel },
+            settings: ReportSettings {
+                min_dialogue_s: self.min_dialogue_s,
+                margin: self.margin / 100.0,
+                by,
+                ab,
+                weights: script.team_index,
+                stages: script.stages.iter().map(|s| s.id.clone()).collect(),
+                bootstrap: self.bootstrap,
+                ..ReportSettings::default()
+            },
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]

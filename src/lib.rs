@@ -30,6 +30,7 @@ pub mod schedule;
 pub mod schema;
 pub mod speakers;
 pub mod stages;
+pub mod team;
 pub mod text;
 pub mod timeline;
 pub mod transcribe;

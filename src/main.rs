@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     match cli.command {
         cli::Command::Analyze(args) => analyze(*args),
         cli::Command::Score(args) => score(args),
+        cli::Command::Report(args) => report(*args),
         cli::Command::Schema { out } => schema(&out),
     }
 }
@@ -128,6 +129,56 @@ fn score(args: cli::ScoreArgs) -> ExitCode {
             if summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) }
         }
         Err(e) => fatal(&anyhow::Error::new(e)),
+    }
+}
+
+fn report(args: cli::ReportArgs) -> ExitCode {
+    let request = match args.into_request() {
+        Ok(r) => r,
+        Err(e) => return fatal(&anyhow::anyhow!(e)),
+    };
+    match callgauge::team::run(&request) {
+        Ok((report, calls)) => {
+            let left = &report.left_out;
+            for line in left.unreadable_files.iter().chain(&left.metadata_problems) {
+                eprintln!("callgauge: left out: {line}");
+            }
+            let list = |ids: &[String]| {
+                let mut text = ids.iter().take(10).cloned().collect::<Vec<_>>().join(", ");
+                if ids.len() > 10 {
+                    text.push_str(&format!(", … ({} in report.json)", ids.len()));
+                }
+                text
+            };
+            if !left.metadata_without_call.is_empty() {
+                eprintln!(
+                    "callgauge: {} metadata rows match no call: {}",
+                    left.metadata_without_call.len(),
+                    list(&left.metadata_without_call)
+                );
+            }
+            if !left.calls_without_metadata.is_empty() {
+                eprintln!(
+                    "callgauge: {} calls have no metadata: {}",
+                    left.calls_without_metadata.len(),
+                    list(&left.calls_without_metadata)
+                );
+            }
+            let c = &report.team.calls;
+            eprintln!(
+                "callgauge: {calls} calls ({} dialogues, {} failed, {} too short, {} one-sided), {} agents → {}",
+                c.dialogue,
+                c.failed,
+                c.excluded_too_short,
+                c.excluded_one_sided,
+                report.agents.len(),
+                request.out_dir.display()
+            );
+            let incomplete =
+                !(left.unreadable_files.is_empty() && left.metadata_problems.is_empty());
+            if incomplete { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        }
+        Err(e) => fatal(&anyhow::anyhow!(e)),
     }
 }
 

@@ -226,6 +226,14 @@ pub struct BatchEntry {
     pub error: Option<ErrorInfo>,
     /// Length of the recording, seconds; `null` if unknown.
     pub duration_s: Option<f64>,
+    /// `stereo` or `mono`; `null` when the call failed.
+    pub mode: Option<Mode>,
+    /// The call's language; `null` when it failed or holds no speech.
+    pub language: Option<String>,
+    /// The agent's share of speech (the 60/40 rule's figure); `null` on mono calls.
+    pub agent_share_of_speech: Option<f64>,
+    /// The 60/40 verdict: `true` when the agent talked at most the allowed share.
+    pub passed_60_40: Option<bool>,
     /// The agent, from `--outcomes`.
     pub agent_id: Option<String>,
     /// The furthest script stage reached.
@@ -257,6 +265,10 @@ impl BatchEntry {
             status: r.status,
             error: r.error.clone(),
             duration_s: r.duration_s,
+            mode: r.mode,
+            language: r.language.clone(),
+            agent_share_of_speech: r.rule_60_40.as_ref().and_then(|x| x.agent_share_of_speech),
+            passed_60_40: r.rule_60_40.as_ref().and_then(|x| x.passed),
             agent_id: r.agent_id.clone(),
             last_stage: r.stages.as_ref().and_then(|s| s.last.clone()),
             quality_index: r.score.as_ref().and_then(|s| s.quality_index),
@@ -303,6 +315,10 @@ impl BatchEntry {
             status,
             error: None,
             duration_s: doc["duration_s"].as_f64(),
+            mode: serde_json::from_value(doc["mode"].clone()).ok(),
+            language: text(&doc["language"]),
+            agent_share_of_speech: doc["rule_60_40"]["agent_share_of_speech"].as_f64(),
+            passed_60_40: doc["rule_60_40"]["passed"].as_bool(),
             agent_id: text(&doc["agent_id"]),
             last_stage: text(&doc["stages"]["last"]),
             quality_index,

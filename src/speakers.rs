@@ -15,7 +15,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 /// How the recording separates speakers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// Two channels, one speaker each.

@@ -39,7 +39,7 @@ impl Outcome {
     }
 }
 
-fn parse_won(v: &str) -> Result<Option<bool>, String> {
+pub(crate) fn parse_won(v: &str) -> Result<Option<bool>, String> {
     match v.trim().to_ascii_lowercase().as_str() {
         "" | "open" | "pending" | "unknown" => Ok(None),
         "won" | "win" | "sale" | "yes" | "1" | "true" => Ok(Some(true)),
@@ -49,13 +49,13 @@ fn parse_won(v: &str) -> Result<Option<bool>, String> {
 }
 
 /// `v` with a decimal comma made a point, when it has a comma and no point.
-fn decimal_point(v: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn decimal_point(v: &str) -> std::borrow::Cow<'_, str> {
     if v.contains(',') && !v.contains('.') { v.replace(',', ".").into() } else { v.into() }
 }
 
 /// `;` when the header line holds more semicolons than commas (Excel in a Russian or German
 /// locale writes `;`), else `,`.
-fn delimiter(text: &[u8]) -> u8 {
+pub(crate) fn delimiter(text: &[u8]) -> u8 {
     let header = text.split(|&b| b == b'\n').next().unwrap_or_default();
     let count = |c: u8| header.iter().filter(|&&b| b == c).count();
     if count(b';') > count(b',') { b';' } else { b',' }

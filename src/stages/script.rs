@@ -181,6 +181,34 @@ pub struct Script {
     pub generic_handling: Phrases,
     pub objections: Vec<ObjectionCategory>,
     pub score: ScoreConfig,
+    /// The weights of the per-agent composite index of `callgauge report`.
+    pub team_index: TeamIndexWeights,
+}
+
+/// The script's `[team_index]` table: the KPIs of the per-agent composite index of the team
+/// report and their weights (non-negative; the index divides by the sum of the weights of the
+/// KPIs an agent has data for). The default is the common sales weighting: conversion 40 %,
+/// average deal 30 %, checklist completion 30 %.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TeamIndexWeights {
+    pub conversion: f64,
+    pub average_deal: f64,
+    pub checklist: f64,
+    pub rule_60_40: f64,
+    pub quality_index: f64,
+}
+
+impl Default for TeamIndexWeights {
+    fn default() -> Self {
+        TeamIndexWeights {
+            conversion: 40.0,
+            average_deal: 30.0,
+            checklist: 30.0,
+            rule_60_40: 0.0,
+            quality_index: 0.0,
+        }
+    }
 }
 
 /// Which script scored a call: `script` in the call JSON.
@@ -215,6 +243,8 @@ struct RawScript {
     objections: RawObjections,
     #[serde(default)]
     score: ScoreConfig,
+    #[serde(default)]
+    team_index: TeamIndexWeights,
 }
 
 #[derive(Deserialize)]
@@ -313,6 +343,7 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
         generic_handling: p.compile(&raw.objections.handling, "objections")?,
         objections,
         score: raw.score,
+        team_index: raw.team_index,
     })
 }
 
@@ -473,6 +504,14 @@ fn check_numbers(
     let weights = [w.checklist, w.rule_60_40, w.questions, w.objections, w.conversion, w.deal];
     if weights.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || weights.iter().sum::<f64>() <= 0.0 {
         return Err(fail(None, "[score.weights] must be numbers ≥ 0 with a positive sum".into()));
+    }
+    let t = &raw.team_index;
+    let team = [t.conversion, t.average_deal, t.checklist, t.rule_60_40, t.quality_index];
+    if team.iter().any(|w| !(w.is_finite() && *w >= 0.0)) || team.iter().sum::<f64>() <= 0.0 {
+        return Err(fail(
+            None,
+            "[team_index] weights must be numbers ≥ 0 with a positive sum".into(),
+        ));
     }
     if !(0.0..1.0).contains(&s.agent_share_target)
         || s.agent_share_zero_at <= s.agent_share_target
