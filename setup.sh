@@ -20,6 +20,8 @@ fi
 
 python3 models/provision.py                    # models/ggml-base.bin, sha256-checked
 python3 fixtures/fetch_real_speech.py >/dev/null  # jfk.wav for the tests, sha256-checked
+# The team report's tests read its CSV exports back with pandas, as its users do.
+python3 -c 'import pandas' 2>/dev/null || python3 -m pip install --quiet 'pandas>=2,<4'
 # A whisper.cpp built before .cargo/config.toml set GGML_LLAMAFILE is not rebuilt by cargo
 # (whisper-rs-sys does not watch that variable): clean it once so it is.
 if grep -qs 'GGML_LLAMAFILE:BOOL=OFF' target/release/build/whisper-rs-sys-*/out/build/CMakeCache.txt; then

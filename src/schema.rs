@@ -9,6 +9,7 @@
 
 use crate::report::{BatchSummary, CallReport};
 use crate::rescore::{ScoreDoc, ScoreSummary};
+use crate::team::TeamReport;
 use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema};
 use serde_json::Value;
@@ -35,6 +36,10 @@ pub fn documents() -> Vec<Document> {
         generate::<ScoreSummary>(
             "scores.v1.schema.json",
             "callgauge scores summary, schema version 1",
+        ),
+        generate::<TeamReport>(
+            "report.v1.schema.json",
+            "callgauge team report (report.json of callgauge report), schema version 1",
         ),
     ]
 }

@@ -22,6 +22,9 @@ pub enum Exclusion {
     OneSided,
 }
 
+/// Metadata by call id and recording path, and whether any source knew the call.
+pub type MetaLookup<'a> = dyn Fn(&str, Option<&str>) -> (Meta, bool) + 'a;
+
 /// One call, reduced.
 #[derive(Debug, Clone, Default)]
 pub struct CallRow {
@@ -74,7 +77,7 @@ impl CallRow {
     /// the lookup also says whether any metadata knew the call.
     pub fn from_json_with(
         text: &str,
-        meta_for: &dyn Fn(&str, Option<&str>) -> (Meta, bool),
+        meta_for: &MetaLookup<'_>,
         min_dialogue_s: f64,
     ) -> Result<(CallRow, bool), String> {
         let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;

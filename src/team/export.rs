@@ -150,8 +150,10 @@ pub fn flat_call(row: &CallRow) -> Flat {
     for (k, v) in &m.extra {
         out.insert(format!("meta.{k}"), Value::String(v.clone()));
     }
+    // The metadata columns above are what the report used; the call JSON's own `agent_id`
+    // and `outcome` (from `analyze --outcomes`) are among their sources, not extra columns.
     for (k, v) in &row.flat {
-        if k != "call_id" && k != "agent_id" {
+        if out.get(k).is_none() && !matches!(k.as_str(), "outcome" | "agent_id") {
             out.insert(k.clone(), v.clone());
         }
     }
@@ -175,7 +177,7 @@ pub fn calls(rows: &[CallRow], dialect: Dialect) -> std::io::Result<(Vec<u8>, Ve
     let mut jsonl = Vec::new();
     for f in &flats {
         w.write_record(
-            columns.iter().map(|c| f.get(*c).map_or(String::new(), |v| dialect.value(v))),
+            columns.iter().map(|c| f.get(c).map_or(String::new(), |v| dialect.value(v))),
         )?;
         serde_json::to_writer(&mut jsonl, f)?;
         jsonl.push(b'\n');

@@ -450,6 +450,12 @@ pub fn mark_repeat_contacts(rows: &mut [CallRow]) {
     }
 }
 
+/// A per-call number.
+type Figure = fn(&CallRow) -> Option<f64>;
+
+/// A per-call yes/no.
+type Test = Box<dyn Fn(&CallRow) -> Option<bool>>;
+
 /// Every figure of one group of calls.
 pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     let mut counts = Counts { total: rows.len(), ..Counts::default() };
@@ -469,18 +475,18 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     };
     let verdicts: Vec<bool> = d.iter().filter_map(|r| r.passed_60_40).collect();
     let mut metrics = BTreeMap::new();
-    let per_call: [(&str, &dyn Fn(&CallRow) -> Option<f64>); 8] = [
-        ("agent_questions", &|r| r.agent_questions),
-        ("agent_longest_monologue_s", &|r| r.agent_longest_monologue_s),
-        ("dead_air_s", &|r| r.dead_air_s),
-        ("interruptions", &|r| r.interruptions),
-        ("agent_response_latency_s", &|r| r.agent_response_latency_s),
-        ("agent_words_per_minute", &|r| r.agent_wpm),
-        ("customer_words_per_minute", &|r| r.customer_wpm),
-        ("duration_s", &|r| r.duration_s),
+    let per_call: [(&str, Figure); 8] = [
+        ("agent_questions", |r| r.agent_questions),
+        ("agent_longest_monologue_s", |r| r.agent_longest_monologue_s),
+        ("dead_air_s", |r| r.dead_air_s),
+        ("interruptions", |r| r.interruptions),
+        ("agent_response_latency_s", |r| r.agent_response_latency_s),
+        ("agent_words_per_minute", |r| r.agent_wpm),
+        ("customer_words_per_minute", |r| r.customer_wpm),
+        ("duration_s", |r| r.duration_s),
     ];
     for (name, f) in per_call {
-        metrics.insert(name.to_string(), mean_out(&values(f)));
+        metrics.insert(name.to_string(), mean_out(&values(&f)));
     }
     let mut stage_ids: Vec<String> = stages.to_vec();
     for r in &d {
@@ -921,7 +927,7 @@ fn ab_report(rows: &[CallRow], settings: &ReportSettings) -> Option<AbReport> {
     };
     let (a, b) = (arm(false), arm(true));
     let mut out = Vec::new();
-    let mut binary: Vec<(String, Box<dyn Fn(&CallRow) -> Option<bool>>)> = vec![
+    let mut binary: Vec<(String, Test)> = vec![
         ("conversion".into(), Box::new(|r: &CallRow| r.meta.won)),
         ("rule_60_40".into(), Box::new(|r: &CallRow| r.passed_60_40)),
     ];
