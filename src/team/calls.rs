@@ -6,6 +6,8 @@
 
 use super::meta::Meta;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 /// The one call-JSON schema version this report reads.
 pub const READS_SCHEMA: u64 = 1;
@@ -20,6 +22,25 @@ pub enum Exclusion {
     TooShort,
     /// One side (or both) said nothing: a voicemail, a dropped or a technical call.
     OneSided,
+}
+
+/// A column name of the flat call, shared by every call that has it.
+pub type Key = Arc<str>;
+
+/// The column names seen so far: 10,000 calls share one copy of each.
+#[derive(Debug, Default)]
+pub struct Keys(Mutex<HashSet<Key>>);
+
+impl Keys {
+    pub fn get(&self, name: String) -> Key {
+        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(k) = set.get(name.as_str()) {
+            return Arc::clone(k);
+        }
+        let k: Key = name.into();
+        set.insert(Arc::clone(&k));
+        k
+    }
 }
 
 /// Metadata by call id and recording path, and whether any source knew the call.
@@ -54,8 +75,9 @@ pub struct CallRow {
     pub quality_index: Option<f64>,
     pub agent_speech_s: Option<f64>,
     pub customer_speech_s: Option<f64>,
-    /// Every scalar of the call JSON by its dotted path (arrays of detail are summarised).
-    pub flat: Vec<(String, Value)>,
+    /// Every scalar of the call JSON by its dotted path (arrays of detail are summarised);
+    /// the paths are shared between calls ([`Keys`]).
+    pub flat: Vec<(Key, Value)>,
     /// Set by the report once the customer's earlier calls are known.
     pub repeat_contact: Option<bool>,
     pub exclusion: Option<Exclusion>,
@@ -70,7 +92,9 @@ impl CallRow {
     /// Reads a call JSON. `meta` is what the metadata CSV and the path pattern say; where they
     /// are silent, the call JSON's own `agent_id` and `outcome` (from `analyze --outcomes`) fill in.
     pub fn from_json(text: &str, meta: Meta, min_dialogue_s: f64) -> Result<CallRow, String> {
-        Self::from_json_with(text, &|_, _| (meta.clone(), true), min_dialogue_s).map(|(r, _)| r)
+        let keys = Keys::default();
+        Self::from_json_with(text, &|_, _| (meta.clone(), true), &keys, min_dialogue_s)
+            .map(|(r, _)| r)
     }
 
     /// Like [`CallRow::from_json`], with the metadata looked up by call id and recording path;
@@ -78,6 +102,7 @@ impl CallRow {
     pub fn from_json_with(
         text: &str,
         meta_for: &MetaLookup<'_>,
+        keys: &Keys,
         min_dialogue_s: f64,
     ) -> Result<(CallRow, bool), String> {
         let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
@@ -148,7 +173,7 @@ impl CallRow {
             customer_speech_s: num(&["speakers", "customer", "speech_s"]),
             ..CallRow::default()
         };
-        row.flat = flatten(&doc);
+        row.flat = flatten(&doc).into_iter().map(|(k, v)| (keys.get(k), v)).collect();
         row.exclusion = row.exclusion(&doc, min_dialogue_s);
         Ok((row, known))
     }
@@ -263,7 +288,7 @@ mod tests {
         assert_eq!(row.stages_reached, ["greeting", "closing"]);
         assert_eq!(row.objections, [("price".to_string(), false)]);
         assert!(row.is_dialogue());
-        let keys: Vec<&str> = row.flat.iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = row.flat.iter().map(|(k, _)| &**k).collect();
         for want in [
             "speakers.agent.speech_s",
             "stages.reached.closing",

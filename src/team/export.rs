@@ -9,10 +9,13 @@
 //! overwrite a file the report did not write (see [`check_out_dir`]).
 
 use super::calls::CallRow;
+use super::calls::Key;
 use super::{AgentRow, GroupStats, NONE, TeamReport};
-use crate::output::write_atomic;
+use crate::output::{write_atomic, write_atomic_with};
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Every file `callgauge report` writes.
 pub const FILES: [&str; 8] = [
@@ -98,24 +101,20 @@ fn finish(w: csv::Writer<Vec<u8>>) -> std::io::Result<Vec<u8>> {
 }
 
 /// A flat call: (column, value) in column order.
-pub struct Flat(pub Vec<(String, Value)>);
+pub struct Flat(pub Vec<(Key, Value)>);
 
 impl Flat {
-    fn insert(&mut self, key: String, value: Value) {
-        match self.0.iter_mut().find(|(k, _)| *k == key) {
+    fn insert(&mut self, key: &str, value: Value) {
+        match self.0.iter_mut().find(|(k, _)| &**k == key) {
             Some(slot) => slot.1 = value,
-            None => self.0.push((key, value)),
+            None => self.0.push((key.into(), value)),
         }
-    }
-
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
 }
 
 impl serde::Serialize for Flat {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+        s.collect_map(self.0.iter().map(|(k, v)| (&**k, v)))
     }
 }
 
@@ -125,64 +124,89 @@ impl serde::Serialize for Flat {
 /// ([`super::calls::flatten`]).
 pub fn flat_call(row: &CallRow) -> Flat {
     let m = &row.meta;
-    let mut out = Flat(Vec::new());
-    out.insert("call_id".into(), row.call_id.clone().into());
+    let mut out = Flat(Vec::with_capacity(row.flat.len() + 12));
     let text = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-    out.insert("agent_id".into(), text(&m.agent_id));
-    out.insert("team".into(), text(&m.team));
-    out.insert("customer_id".into(), text(&m.customer_id));
+    out.insert("call_id", row.call_id.clone().into());
+    out.insert("agent_id", text(&m.agent_id));
+    out.insert("team", text(&m.team));
+    out.insert("customer_id", text(&m.customer_id));
     out.insert(
-        "started_at".into(),
+        "started_at",
         text(&m.started_at.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string())),
     );
-    out.insert("variant".into(), text(&m.variant));
+    out.insert("variant", text(&m.variant));
     out.insert(
-        "outcome".into(),
+        "outcome",
         m.won.map_or(Value::Null, |w| Value::String(if w { "won" } else { "lost" }.into())),
     );
-    out.insert("amount".into(), m.amount.map_or(Value::Null, Value::from));
-    out.insert("dialogue".into(), row.is_dialogue().into());
+    out.insert("amount", m.amount.map_or(Value::Null, Value::from));
+    out.insert("dialogue", row.is_dialogue().into());
     out.insert(
-        "excluded".into(),
+        "excluded",
         row.exclusion.map_or(Value::Null, |e| serde_json::to_value(e).unwrap_or(Value::Null)),
     );
-    out.insert("repeat_contact".into(), row.repeat_contact.map_or(Value::Null, Value::from));
+    out.insert("repeat_contact", row.repeat_contact.map_or(Value::Null, Value::from));
     for (k, v) in &m.extra {
-        out.insert(format!("meta.{k}"), Value::String(v.clone()));
+        out.insert(&format!("meta.{k}"), Value::String(v.clone()));
     }
     // The metadata columns above are what the report used; the call JSON's own `agent_id`
     // and `outcome` (from `analyze --outcomes`) are among their sources, not extra columns.
+    let leading = out.0.len();
     for (k, v) in &row.flat {
-        if out.get(k).is_none() && !matches!(k.as_str(), "outcome" | "agent_id") {
-            out.insert(k.clone(), v.clone());
+        let taken = out.0[..leading].iter().any(|(o, _)| o == k);
+        if !taken && !matches!(&**k, "outcome" | "agent_id") {
+            out.0.push((Arc::clone(k), v.clone()));
         }
     }
     out
 }
 
-/// `calls.csv` and `calls.jsonl`: columns are the union over all calls, in first-seen order.
-pub fn calls(rows: &[CallRow], dialect: Dialect) -> std::io::Result<(Vec<u8>, Vec<u8>)> {
-    let flats: Vec<Flat> = rows.iter().map(flat_call).collect();
-    let mut columns: Vec<&str> = Vec::new();
-    let mut known = std::collections::HashSet::new();
-    for f in &flats {
-        for (k, _) in &f.0 {
-            if known.insert(k.as_str()) {
+/// The columns of `calls.csv`: the union over all calls, in first-seen order.
+fn call_columns(rows: &[CallRow]) -> Vec<Key> {
+    let mut columns: Vec<Key> = Vec::new();
+    let mut known: HashSet<Key> = HashSet::new();
+    for row in rows {
+        for (k, _) in flat_call(row).0 {
+            if !known.contains(&k) {
+                known.insert(Arc::clone(&k));
                 columns.push(k);
             }
         }
     }
-    let mut w = dialect.writer();
-    w.write_record(&columns)?;
-    let mut jsonl = Vec::new();
-    for f in &flats {
-        w.write_record(
-            columns.iter().map(|c| f.get(c).map_or(String::new(), |v| dialect.value(v))),
-        )?;
-        serde_json::to_writer(&mut jsonl, f)?;
-        jsonl.push(b'\n');
-    }
-    Ok((finish(w)?, jsonl))
+    columns
+}
+
+/// Writes `calls.csv` and `calls.jsonl`, a call at a time.
+pub fn write_calls(dir: &Path, rows: &[CallRow], dialect: Dialect) -> std::io::Result<()> {
+    let columns = call_columns(rows);
+    let index: HashMap<&str, usize> = columns.iter().enumerate().map(|(i, k)| (&**k, i)).collect();
+    write_atomic_with(&dir.join("calls.csv"), |out| {
+        if dialect.excel {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if dialect.excel { b';' } else { b',' })
+            .from_writer(out);
+        w.write_record(columns.iter().map(|k| &**k))?;
+        let mut cells = vec![String::new(); columns.len()];
+        for row in rows {
+            cells.iter_mut().for_each(String::clear);
+            for (k, v) in flat_call(row).0 {
+                if let Some(&i) = index.get(&*k) {
+                    cells[i] = dialect.value(&v);
+                }
+            }
+            w.write_record(&cells)?;
+        }
+        w.flush()
+    })?;
+    write_atomic_with(&dir.join("calls.jsonl"), |out| {
+        for row in rows {
+            serde_json::to_writer(&mut *out, &flat_call(row))?;
+            out.write_all(b"\n")?;
+        }
+        Ok(())
+    })
 }
 
 fn rate_cells(d: Dialect, r: &super::RateOut) -> [String; 4] {
@@ -406,12 +430,10 @@ pub fn write_all(
     d: Dialect,
 ) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let (calls_csv, calls_jsonl) = calls(rows, d)?;
+    write_calls(dir, rows, d)?;
     let mut json = serde_json::to_vec_pretty(report)?;
     json.push(b'\n');
     for (name, bytes) in [
-        ("calls.csv", calls_csv),
-        ("calls.jsonl", calls_jsonl),
         ("agents.csv", agents(&report.agents, d)?),
         ("funnel.csv", funnel(report, d)?),
         ("groups.csv", groups(report, d)?),

@@ -6,10 +6,11 @@
 //! out. Must not: keep a call's transcript.
 
 use super::LeftOut;
-use super::calls::CallRow;
+use super::calls::{CallRow, Keys};
 use super::meta::{Meta, MetaTable, PathPattern};
 use crate::discover::{BATCH_FILE, discover};
 use crate::rescore::SCORES_FILE;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -44,14 +45,9 @@ pub fn read_calls(
     };
     let mut rows = Vec::with_capacity(found.files.len());
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for file in &found.files {
-        let text = match std::fs::read_to_string(&file.path) {
-            Ok(t) => t,
-            Err(e) => {
-                left.unreadable_files.push(format!("{}: {e}", file.path.display()));
-                continue;
-            }
-        };
+    let keys = Keys::default();
+    let read = |path: &Path| -> Result<(CallRow, bool), String> {
+        let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
         let meta_for = |call_id: &str, source: Option<&str>| -> (Meta, bool) {
             let from_csv = table.and_then(|t| t.rows.get(call_id));
             let from_path = match (pattern, source) {
@@ -67,7 +63,13 @@ pub fn read_calls(
             };
             (meta, known)
         };
-        match CallRow::from_json_with(&text, &meta_for, min_dialogue_s) {
+        CallRow::from_json_with(&text, &meta_for, &keys, min_dialogue_s)
+    };
+    // In parallel, a chunk at a time: each file is parsed whole, so only a chunk's documents
+    // are ever in memory, never the night's.
+    let read: Vec<_> = found.files.par_iter().map(|f| (&f.path, read(&f.path))).collect();
+    for (path, result) in read {
+        match result {
             Ok((row, known)) => {
                 if (table.is_some() || pattern.is_some()) && !known {
                     left.calls_without_metadata.push(row.call_id.clone());
@@ -75,7 +77,7 @@ pub fn read_calls(
                 *seen.entry(row.call_id.clone()).or_default() += 1;
                 rows.push(row);
             }
-            Err(e) => left.unreadable_files.push(format!("{}: {e}", file.path.display())),
+            Err(e) => left.unreadable_files.push(format!("{}: {e}", path.display())),
         }
     }
     left.duplicate_call_ids = seen.into_iter().filter(|(_, n)| *n > 1).map(|(id, _)| id).collect();

@@ -974,7 +974,7 @@ fn ab_report(rows: &[CallRow], settings: &ReportSettings) -> Option<AbReport> {
             calls_per_arm_observed: None,
             calls_per_arm_for_margin: None,
             sentence: format!(
-                "{b_name} changes the quality index by {:+.1} [{:+.1}, {:+.1}], p = {}",
+                "{b_name} changes the quality index by {:+.1} [{:+.1}, {:+.1}], {}",
                 w.diff.value,
                 w.diff.lo,
                 w.diff.hi,
@@ -985,8 +985,9 @@ fn ab_report(rows: &[CallRow], settings: &ReportSettings) -> Option<AbReport> {
     Some(AbReport { compared, a: a_name, b: b_name, rows: out })
 }
 
+/// `p = 0.003` or `p < 0.001`.
 fn p_text(p: f64) -> String {
-    if p < 0.001 { "< 0.001".into() } else { format!("{p:.3}") }
+    if p < 0.001 { "p < 0.001".into() } else { format!("p = {p:.3}") }
 }
 
 fn ab_rate_row(
@@ -1014,12 +1015,14 @@ fn ab_rate_row(
         Some(m) => format!("; {m} more calls per arm would confirm a {}-point effect", pts(margin)),
         None => String::new(),
     };
-    let interval = format!("[{}, {}], p = {}", pts(d.lo), pts(d.hi), p_text(p));
+    let interval = format!("[{}, {}], {}", pts(d.lo), pts(d.hi), p_text(p));
     let sentence = if d.value.abs() < 0.005 {
         format!("{b_name} leaves {what} unchanged: 0 points {interval}{tail}")
     } else {
         let verb = if d.value > 0.0 { "raises" } else { "lowers" };
-        format!("{b_name} {verb} {what} by {} points {interval}{tail}", pts(d.value.abs()))
+        let n = pts(d.value.abs());
+        let unit = if n == "1" { "point" } else { "points" };
+        format!("{b_name} {verb} {what} by {n} {unit} {interval}{tail}")
     };
     AbRow {
         metric: metric.to_string(),
@@ -1100,7 +1103,7 @@ fn coaching_queue(rows: &[CallRow], team: &GroupStats) -> Vec<CoachingPick> {
     let path = |r: &CallRow| {
         r.flat
             .iter()
-            .find(|(k, _)| k == "source.path")
+            .find(|(k, _)| &**k == "source.path")
             .and_then(|(_, v)| v.as_str().map(str::to_string))
     };
     let mut out = Vec::new();

@@ -176,6 +176,13 @@ pub fn mean_interval(xs: &[f64]) -> Estimate {
     Estimate { value: m, lo: m - half, hi: m + half }
 }
 
+/// A spread this small relative to the values is rounding noise of a constant, not variation.
+const RELATIVE_ZERO: f64 = 1e-9;
+
+fn scale(a: &[f64], b: &[f64]) -> f64 {
+    mean(a).abs().max(mean(b).abs()).max(1.0)
+}
+
 /// Welch's unequal-variance t-test of mean(a) = mean(b).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Welch {
@@ -195,7 +202,7 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<Welch> {
     }
     let (va, vb) = (variance(a) / a.len() as f64, variance(b) / b.len() as f64);
     let se = (va + vb).sqrt();
-    if se == 0.0 || !se.is_finite() {
+    if !se.is_finite() || se <= RELATIVE_ZERO * scale(a, b) {
         return None;
     }
     let d = mean(a) - mean(b);
@@ -216,7 +223,7 @@ pub fn hedges_g(a: &[f64], b: &[f64]) -> f64 {
         return f64::NAN;
     }
     let pooled = (((na - 1.0) * variance(a) + (nb - 1.0) * variance(b)) / (na + nb - 2.0)).sqrt();
-    if pooled == 0.0 {
+    if !pooled.is_finite() || pooled <= RELATIVE_ZERO * scale(a, b) {
         return f64::NAN;
     }
     (mean(a) - mean(b)) / pooled * (1.0 - 3.0 / (4.0 * (na + nb) - 9.0))
@@ -333,6 +340,10 @@ mod tests {
         // Cohen's d 1.4864729515289534 × (1 − 3/(4·14 − 9))
         assert!(close(hedges_g(&a, &b), 1.391_591_699_303_766, 1e-9));
         assert!(welch(&[1.0], &b).is_none());
+        // A constant on both sides (summed in a different order) has no variance to test.
+        let same = [206.954; 40];
+        let noisy: Vec<f64> = (0..140).map(|i| 206.954 + f64::from(i % 2) * 1e-13).collect();
+        assert!(welch(&same, &noisy).is_none() && hedges_g(&same, &noisy).is_nan());
     }
 
     #[test]
