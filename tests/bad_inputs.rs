@@ -185,3 +185,35 @@ fn a_bad_retry_threshold_is_a_usage_error_naming_the_rule() {
         assert!(stderr.contains("must be a log-probability ≤ 0"), "{bad}: {stderr}");
     }
 }
+
+/// Issue 15, problem 8: a WAV whose header promises 20 s but holds 1.6 s was `ok` with the
+/// greeting four times in 0.6 s. Now it is analyzed as what it holds, with a `truncated`
+/// warning, and left out of the batch's funnel and means.
+#[test]
+fn a_wav_holding_less_than_its_header_promises_is_flagged_truncated() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = std::fs::read(root().join("fixtures/en_pcm16k.wav")).unwrap();
+    // The fixture is 16 kHz stereo 16-bit PCM with a 44-byte header: keep 1.6 s of its data
+    // and a header that promises 20 s.
+    let (rate, channels) = (16_000u32, 2u16);
+    let kept = (rate as f64 * 1.6) as usize * 4;
+    let mut bytes = wav_header(channels, rate, rate * 20 * 4);
+    bytes.extend_from_slice(&real[44..44 + kept]);
+    write(dir.path(), "cut.wav", &bytes);
+    let out = dir.path().join("out");
+    let run =
+        analyze(&[&dir.path().join("cut.wav")], &out, &["--language", "en", "--threads", "1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = read_json(&out.join("cut.json"));
+    assert_eq!(doc["status"], "ok");
+    assert!((doc["duration_s"].as_f64().unwrap() - 1.6).abs() < 0.01, "{}", doc["duration_s"]);
+    let codes: Vec<&str> =
+        doc["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"truncated"), "{codes:?}");
+    let message = &doc["warnings"].as_array().unwrap()
+        [codes.iter().position(|c| *c == "truncated").unwrap()]["message"];
+    assert!(message.as_str().unwrap().contains("promises 20.0 s"), "{message}");
+    let summary = read_json(&out.join("callgauge-batch.json"));
+    assert_eq!(summary["calls"][0]["excluded"], true);
+    assert_eq!(summary["excluded"], 1);
+}

@@ -166,3 +166,29 @@ fn a_bad_transcript_costs_only_itself() {
     assert_valid_as(&summary, "scores.v1.schema.json");
     assert_eq!((summary["scored"].as_u64(), summary["failed"].as_u64()), (Some(2), Some(1)));
 }
+
+/// Issue 15, problem 12: `callgauge score … | head` reported 13 failed calls on a broken pipe.
+/// A reader that stops early ends the run quietly with exit 0 and no failures.
+#[test]
+fn score_into_a_pipe_closed_early_stops_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let call: Value = read_json(&root().join("tests/data/call.json"));
+    for i in 0..200 {
+        let mut doc = call.clone();
+        doc["call_id"] = Value::String(format!("c{i:03}"));
+        std::fs::write(dir.path().join(format!("c{i:03}.json")), doc.to_string()).unwrap();
+    }
+    let script = format!(
+        "{} score {} | head -n 1; echo \"exit ${{PIPESTATUS[0]}}\" >&2",
+        env!("CARGO_BIN_EXE_callgauge"),
+        dir.path().display()
+    );
+    let out = std::process::Command::new("bash").arg("-c").arg(&script).output().unwrap();
+    let (stdout, stderr) =
+        (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    assert!(stdout.contains("\"call_id\":\"c000\""), "{stdout}");
+    assert!(stderr.contains("exit 0"), "{stderr}");
+    assert!(stderr.contains(", 0 failed"), "{stderr}");
+    assert!(!stderr.contains("Broken pipe") && !stderr.contains("error"), "{stderr}");
+}
