@@ -215,7 +215,7 @@ fn measure(
     if tracks.mode == speakers::Mode::Stereo {
         warnings.extend(sanity::swapped_channels(cfg, &segments, &facts, outcome, &script));
     }
-    timings.metrics = t.elapsed().as_secs_f64();
+    timings.metrics += t.elapsed().as_secs_f64();
     let analysis = Analysis {
         duration_s,
         tracks,
