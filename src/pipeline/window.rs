@@ -3,7 +3,8 @@
 //! A call is analyzed window by window so that memory stays bounded on a 10-hour recording:
 //! each window is decoded, resampled, voice-detected and transcribed on its own, and only its
 //! speech intervals, words and pitch frames are kept. Calls shorter than one window (every
-//! ordinary call) are a single window, analyzed exactly as a whole file.
+//! ordinary call) are a single window, analyzed exactly as a whole file. A diarizer (mono
+//! calls) sees one window at a time: its speakers must be matched across windows.
 //!
 //! Takes: a [`DecodeStream`] and the window length. Gives: [`Window`]s at the file's own rate,
 //! each with its start time; consecutive windows tile the recording without gap or overlap.
