@@ -105,7 +105,7 @@ impl CallRow {
         keys: &Keys,
         min_dialogue_s: f64,
     ) -> Result<(CallRow, bool), String> {
-        let doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let doc = parse_without_transcript(text).map_err(|e| format!("not JSON: {e}"))?;
         if doc.get("segments").is_none() || doc.get("call_id").is_none() {
             return Err("not a callgauge call JSON (no call_id or segments)".into());
         }
@@ -193,6 +193,36 @@ impl CallRow {
         }
         None
     }
+}
+
+/// The call JSON with its transcript (`segments`, most of the bytes) skipped while parsing,
+/// never built: `segments` becomes `null`, present so a call JSON is still told from other
+/// documents.
+fn parse_without_transcript(text: &str) -> serde_json::Result<Value> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Top;
+    impl<'de> Visitor<'de> for Top {
+        type Value = Value;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a call JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+            let mut out = Map::new();
+            while let Some(key) = map.next_key::<String>()? {
+                if key == "segments" {
+                    map.next_value::<IgnoredAny>()?;
+                    out.insert(key, Value::Null);
+                } else {
+                    out.insert(key, map.next_value()?);
+                }
+            }
+            Ok(Value::Object(out))
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let doc = de.deserialize_map(Top)?;
+    de.end()?;
+    Ok(doc)
 }
 
 /// Objects whose arrays are detail, summarised by a count instead of flattened.
