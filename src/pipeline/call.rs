@@ -102,6 +102,10 @@ fn describe_source(source: &mut Source, d: &DecodeStream) {
     source.sample_rate_hz = Some(d.sample_rate_hz);
 }
 
+/// Speech ending this close before a window's end and resuming this close after it is one
+/// interval across the boundary, s.
+const BOUNDARY_S: f64 = 0.05;
+
 /// What is kept of a call's windows: speech, words and pitch frames, in call time.
 #[derive(Default)]
 struct Stitched {
@@ -138,9 +142,13 @@ impl Stitched {
             };
             let speech = &mut all.list[index].speech;
             for iv in track.speech.iter().map(shift) {
-                // Speech running across a window's end is one interval, not two.
+                // Speech running across a window's end is one interval, not two (the VAD's
+                // last partial frame of a window, < 50 ms, is not a pause).
+                let straddles = |prev: &Interval| {
+                    offset_s - prev.end_s < BOUNDARY_S && iv.start_s - offset_s < BOUNDARY_S
+                };
                 match speech.last_mut() {
-                    Some(prev) if iv.start_s - prev.end_s < 1e-3 => prev.end_s = iv.end_s,
+                    Some(prev) if straddles(prev) => prev.end_s = prev.end_s.max(iv.end_s),
                     _ => speech.push(iv),
                 }
             }
