@@ -456,6 +456,18 @@ type Figure = fn(&CallRow) -> Option<f64>;
 /// A per-call yes/no.
 type Test = Box<dyn Fn(&CallRow) -> Option<bool>>;
 
+/// The script's stages in order, then any other stage the calls reached (a call analyzed with
+/// another script), in first-seen order.
+fn stage_order(script: &[String], calls: &[&CallRow]) -> Vec<String> {
+    let mut ids = script.to_vec();
+    for s in calls.iter().flat_map(|r| &r.stages_reached) {
+        if !ids.contains(s) {
+            ids.push(s.clone());
+        }
+    }
+    ids
+}
+
 /// Every figure of one group of calls.
 pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     let mut counts = Counts { total: rows.len(), ..Counts::default() };
@@ -488,15 +500,7 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     for (name, f) in per_call {
         metrics.insert(name.to_string(), mean_out(&values(&f)));
     }
-    let mut stage_ids: Vec<String> = stages.to_vec();
-    for r in &d {
-        for s in &r.stages_reached {
-            if !stage_ids.contains(s) {
-                stage_ids.push(s.clone());
-            }
-        }
-    }
-    let funnel = stage_ids
+    let funnel = stage_order(stages, &d)
         .iter()
         .map(|s| StageReach {
             stage: s.clone(),
@@ -931,15 +935,8 @@ fn ab_report(rows: &[CallRow], settings: &ReportSettings) -> Option<AbReport> {
         ("conversion".into(), Box::new(|r: &CallRow| r.meta.won)),
         ("rule_60_40".into(), Box::new(|r: &CallRow| r.passed_60_40)),
     ];
-    let mut stage_ids = settings.stages.clone();
-    for r in a.iter().chain(&b) {
-        for s in &r.stages_reached {
-            if !stage_ids.contains(s) {
-                stage_ids.push(s.clone());
-            }
-        }
-    }
-    for s in stage_ids {
+    let calls: Vec<&CallRow> = a.iter().chain(&b).copied().collect();
+    for s in stage_order(&settings.stages, &calls) {
         let id = s.clone();
         binary.push((
             format!("stage:{s}"),
