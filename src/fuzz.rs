@@ -30,3 +30,16 @@ pub fn script(data: &[u8]) {
 pub fn outcomes(data: &[u8]) {
     let _ = crate::stages::outcomes::parse(data, "fuzz.csv");
 }
+
+/// Parses `data` as a team-report metadata CSV; then its first line as a `--path-pattern` and
+/// the second as a path matched against it.
+pub fn metadata(data: &[u8]) {
+    let _ = crate::team::meta::parse(data, "fuzz.csv");
+    let text = String::from_utf8_lossy(data);
+    let mut lines = text.lines();
+    if let (Some(pattern), Some(path)) = (lines.next(), lines.next())
+        && let Ok(p) = crate::team::meta::PathPattern::new(pattern)
+    {
+        let _ = p.fields(path);
+    }
+}

@@ -100,7 +100,7 @@ fn decode_seeds_are_what_they_claim() {
 #[test]
 fn decoder_survives_mutated_recordings() {
     run("decode", callgauge::fuzz::decode);
-    run("decode", callgauge::fuzz::wav_sniff);
+    run("wav_sniff", callgauge::fuzz::wav_sniff);
 }
 
 #[test]
@@ -117,4 +117,15 @@ fn outcomes_parser_survives_mutated_csv() {
         assert!(parsed.is_ok_and(|o| !o.is_empty()), "{} does not parse", path.display());
     }
     run("outcomes", callgauge::fuzz::outcomes);
+}
+
+#[test]
+fn metadata_parser_survives_mutated_csv_and_patterns() {
+    for (path, bytes) in seeds("metadata") {
+        if path.extension().is_some_and(|e| e == "csv") {
+            let parsed = callgauge::team::meta::parse(&bytes, "seed").unwrap();
+            assert!(parsed.problems.is_empty(), "{}: {:?}", path.display(), parsed.problems);
+        }
+    }
+    run("metadata", callgauge::fuzz::metadata);
 }
