@@ -10,6 +10,8 @@ command -v cmake >/dev/null || need+=(cmake)          # whisper.cpp and libopus 
 command -v g++ >/dev/null || need+=(g++)              # whisper.cpp is C++
 command -v make >/dev/null || need+=(make)
 python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+# The HTML report's tests, screenshots and benchmark load the pages in a real headless browser.
+command -v chromium >/dev/null || need+=(chromium)
 if ((${#need[@]})); then
   sudo=""
   [[ $(id -u) -eq 0 ]] || sudo=sudo

@@ -144,6 +144,10 @@ pub struct ReportArgs {
     /// Bootstrap resamples for the agents' rank intervals.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub bootstrap: usize,
+
+    /// Write only the CSV and JSON files: no index.html and no calls/ pages.
+    #[arg(long)]
+    pub no_html: bool,
 }
 
 impl ReportArgs {
@@ -193,6 +197,7 @@ impl ReportArgs {
             metadata: self.metadata,
             path_pattern: self.path_pattern,
             dialect: Dialect { excel: self.csv_excel },
+            html: !self.no_html,
             settings: ReportSettings {
                 min_dialogue_s: self.min_dialogue_s,
                 margin: self.margin / 100.0,

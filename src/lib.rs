@@ -20,6 +20,7 @@ pub mod dsp;
 pub mod error;
 pub mod fuzz;
 pub mod hash;
+pub mod html;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;

@@ -138,7 +138,7 @@ fn report(args: cli::ReportArgs) -> ExitCode {
         Err(e) => return fatal(&anyhow::anyhow!(e)),
     };
     match callgauge::team::run(&request) {
-        Ok((report, calls)) => {
+        Ok((report, calls, html)) => {
             let left = &report.left_out;
             for line in left.unreadable_files.iter().chain(&left.metadata_problems) {
                 eprintln!("callgauge: left out: {line}");
@@ -174,8 +174,27 @@ fn report(args: cli::ReportArgs) -> ExitCode {
                 report.agents.len(),
                 request.out_dir.display()
             );
-            let incomplete =
+            let mut incomplete =
                 !(left.unreadable_files.is_empty() && left.metadata_problems.is_empty());
+            if let Some(w) = html {
+                for p in &w.problems {
+                    eprintln!("callgauge: no page: {p}");
+                }
+                incomplete |= !w.problems.is_empty();
+                eprintln!(
+                    "callgauge: {} → {} call pages{}",
+                    request.out_dir.join(callgauge::html::INDEX).display(),
+                    w.call_pages,
+                    if w.stale_removed > 0 {
+                        format!(
+                            " (removed {} stale pages of calls no longer in the report)",
+                            w.stale_removed
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
             if incomplete { ExitCode::from(1) } else { ExitCode::SUCCESS }
         }
         Err(e) => fatal(&anyhow::anyhow!(e)),

@@ -81,6 +81,8 @@ pub struct CallRow {
     /// Set by the report once the customer's earlier calls are known.
     pub repeat_contact: Option<bool>,
     pub exclusion: Option<Exclusion>,
+    /// The call JSON the row was read from (for the call's HTML page).
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl CallRow {

@@ -43,7 +43,8 @@ pub fn check_out_dir(dir: &Path) -> Result<(), String> {
     if ours {
         return Ok(());
     }
-    match FILES.iter().find(|f| dir.join(f).exists()) {
+    let html = [crate::html::INDEX, crate::html::CALLS_DIR];
+    match FILES.iter().chain(html.iter()).find(|f| dir.join(f).exists()) {
         Some(f) => Err(format!(
             "{}: holds {f}, which callgauge report did not write; choose another --out",
             dir.display()

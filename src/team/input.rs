@@ -70,7 +70,8 @@ pub fn read_calls(
     let read: Vec<_> = found.files.par_iter().map(|f| (&f.path, read(&f.path))).collect();
     for (path, result) in read {
         match result {
-            Ok((row, known)) => {
+            Ok((mut row, known)) => {
+                row.file = Some(path.clone());
                 if (table.is_some() || pattern.is_some()) && !known {
                     left.calls_without_metadata.push(row.call_id.clone());
                 }
