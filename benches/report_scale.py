@@ -6,14 +6,22 @@ One command: `python3 benches/report_scale.py` (after `./setup.sh`, which leaves
 those real call JSONs with its transcript repeated --scale times (default 4: a 4-minute call,
 about 100 KB, the size of a typical sales call), a new call id, and a row in a metadata CSV
 (40 agents in 4 teams, 2 script variants, 8 weeks, outcomes and amounts). It runs
-`target/release/callgauge report` under /usr/bin/time with `--by agent,week` and prints the
-wall time and peak RSS. It measures; it fails only if the report fails.
+`target/release/callgauge report` under /usr/bin/time with `--by agent,week`, once with
+`--no-html` and once with the HTML pages, and prints the wall time and peak RSS of both, the
+size of index.html and of the call pages, and how long index.html takes to open in headless
+Chromium (tests/browser.py: navigation to the load event, the calls table drawn; median of 3).
+It measures; it fails only if the report fails.
+
+    python3 benches/report_scale.py --calls 5000     # the HTML report's benchmark
 """
 
 import argparse
 import copy
 import json
 import random
+import statistics
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -72,15 +80,31 @@ def main():
                 "AB"[agent % 2], "won" if won else "lost", f"{rng.randrange(500, 5000)}" if won else "",
             ]))
         (tmp / "meta.csv").write_text("\n".join(rows) + "\n")
-        wall, rss, _ = timed([args.callgauge, "report", calls, "--out", tmp / "report",
-                              "--metadata", tmp / "meta.csv", "--by", "agent,week"])
-        report = json.loads((tmp / "report" / "report.json").read_text())
+        cmd = [args.callgauge, "report", calls, "--metadata", tmp / "meta.csv", "--by", "agent,week"]
+        wall_plain, rss_plain, _ = timed(cmd + ["--out", tmp / "plain", "--no-html"])
+        out = tmp / "report"
+        wall, rss, _ = timed(cmd + ["--out", out])
+        report = json.loads((out / "report.json").read_text())
+        pages = list((out / "calls").glob("*.html"))
+        loads = []
+        for _ in range(3):
+            seen = json.loads(subprocess.run(
+                [sys.executable, ROOT / "tests" / "browser.py", "check", out / "index.html",
+                 "--eval", "document.querySelectorAll('#calls tbody tr').length"],
+                check=True, capture_output=True, text=True).stdout)
+            assert seen["value"] == 100 and not seen["console"] and not seen["exceptions"], seen
+            loads.append(seen["load_ms"])
         print(json.dumps({
             "calls": args.calls,
             "mean_json_kb": round(size / args.calls / 1024, 1),
             "total_json_mb": round(size / 2**20),
-            "wall_s": round(wall, 2),
-            "peak_rss_mib": round(rss, 1),
+            "no_html": {"wall_s": round(wall_plain, 2), "peak_rss_mib": round(rss_plain, 1)},
+            "with_html": {"wall_s": round(wall, 2), "peak_rss_mib": round(rss, 1)},
+            "index_html_kb": round((out / "index.html").stat().st_size / 1024),
+            "call_pages": len(pages),
+            "call_pages_mb": round(sum(p.stat().st_size for p in pages) / 2**20),
+            "index_load_ms_median": statistics.median(loads),
+            "index_load_ms": loads,
             "agents": len(report["agents"]),
             "groups": len(report["groups"]),
         }, indent=1))

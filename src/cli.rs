@@ -197,7 +197,6 @@ impl ReportArgs {
             metadata: self.metadata,
             path_pattern: self.path_pattern,
             dialect: Dialect { excel: self.csv_excel },
-            html: !self.no_html,
             settings: ReportSettings {
                 min_dialogue_s: self.min_dialogue_s,
                 margin: self.margin / 100.0,

@@ -133,12 +133,25 @@ fn score(args: cli::ScoreArgs) -> ExitCode {
 }
 
 fn report(args: cli::ReportArgs) -> ExitCode {
+    let write_html = !args.no_html;
     let request = match args.into_request() {
         Ok(r) => r,
         Err(e) => return fatal(&anyhow::anyhow!(e)),
     };
     match callgauge::team::run(&request) {
-        Ok((report, calls, html)) => {
+        Ok((report, rows)) => {
+            let calls = rows.len();
+            let html = if write_html {
+                match callgauge::html::write_site(&request.out_dir, &rows, &report) {
+                    Ok(w) => Some(w),
+                    Err(e) => {
+                        let e = anyhow::anyhow!("{}: write HTML: {e}", request.out_dir.display());
+                        return fatal(&e);
+                    }
+                }
+            } else {
+                None
+            };
             let left = &report.left_out;
             for line in left.unreadable_files.iter().chain(&left.metadata_problems) {
                 eprintln!("callgauge: left out: {line}");

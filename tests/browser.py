@@ -6,7 +6,7 @@ Debian's `chromium` through `--remote-debugging-pipe` (NUL-separated JSON on fil
 3 and 4), so it needs no websocket library and no package beyond the standard library.
 
     browser.py check  PAGE [--eval JS] [--print-width PX]   → JSON on stdout
-    browser.py shot   PAGE OUT.png [--width W] [--height H] [--full]
+    browser.py shot   PAGE OUT.png [--width W] [--height H] [--full | --selector CSS]
     browser.py pdf    PAGE OUT.pdf
 
 `check` loads the page and reports: the load time, every request the page made (URL and
@@ -200,7 +200,15 @@ def shot(args):
         b.load(url_of(args.page))
         b.drain(0.2)
         params = {"format": "png"}
-        if args.full:
+        if args.selector:
+            h = b.evaluate("document.documentElement.scrollHeight")
+            b.call("Emulation.setDeviceMetricsOverride", width=args.width, height=min(int(h), 16000),
+                   deviceScaleFactor=1, mobile=False)
+            box = b.evaluate(f"(() => {{ const r = document.querySelector({json.dumps(args.selector)})"
+                             ".getBoundingClientRect(); return [r.x, r.y + scrollY, r.width, r.height]; })()")
+            params["clip"] = {"x": box[0], "y": box[1], "width": box[2], "height": box[3], "scale": 1}
+            params["captureBeyondViewport"] = True
+        elif args.full:
             h = b.evaluate("document.documentElement.scrollHeight")
             b.call("Emulation.setDeviceMetricsOverride", width=args.width, height=min(int(h), 16000),
                    deviceScaleFactor=1, mobile=False)
@@ -236,6 +244,7 @@ def main():
     s.add_argument("--width", type=int, default=1280)
     s.add_argument("--height", type=int, default=900)
     s.add_argument("--full", action="store_true")
+    s.add_argument("--selector", help="capture only the first element matching this CSS selector")
     p = sub.add_parser("pdf")
     p.add_argument("page")
     p.add_argument("out")

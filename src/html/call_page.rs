@@ -618,7 +618,10 @@ pub fn render_call(doc: &CallDoc, row: &CallRow, audio: Option<&str>) -> askama:
         .score
         .iter()
         .flat_map(|s| &s.components)
-        .map(|(k, c)| (k.replace('_', " "), num(c.weight, 0), num(c.value, 2)))
+        .map(|(k, c)| {
+            let name = if k == "rule_60_40" { "60/40 rule".into() } else { k.replace('_', " ") };
+            (name, num(c.weight, 0), num(c.value, 2))
+        })
         .collect();
     let (agent, customer) =
         doc.speakers.as_ref().map_or((&None, &None), |s| (&s.agent, &s.customer));

@@ -135,6 +135,7 @@ pub struct AgentView {
     pub checklist: String,
     pub index: String,
     pub rank: String,
+    pub rank_range: String,
     pub verdict: String,
     pub flags: String,
     pub enough: bool,
@@ -438,7 +439,7 @@ fn ab_view(report: &TeamReport) -> Option<AbView> {
                 _ => None,
             };
             AbRowView {
-                metric: r.metric.replace('_', " "),
+                metric: metric_label(&r.metric),
                 a: format!("{} (n={})", v(r.a), r.n_a),
                 b: format!("{} (n={})", v(r.b), r.n_b),
                 diff: match (r.diff, r.lo, r.hi) {
@@ -460,6 +461,17 @@ fn ab_view(report: &TeamReport) -> Option<AbView> {
     Some(AbView { compared: ab.compared.clone(), a: ab.a.clone(), b: ab.b.clone(), rows })
 }
 
+/// A metric's name as the page writes it.
+fn metric_label(metric: &str) -> String {
+    match metric {
+        "rule_60_40" => "60/40 pass rate".into(),
+        m => match m.strip_prefix("stage:") {
+            Some(stage) => format!("reach of {stage}"),
+            None => m.replace('_', " "),
+        },
+    }
+}
+
 fn agent_view(a: &AgentRow, margin: f64) -> AgentView {
     let s = &a.stats;
     AgentView {
@@ -474,18 +486,13 @@ fn agent_view(a: &AgentRow, margin: f64) -> AgentView {
         deal: num(s.average_deal.mean, 0),
         checklist: pct(s.checklist.mean),
         index: num(a.index, 0),
-        rank: match (a.rank, a.rank_interval) {
-            (Some(r), Some([lo, hi])) => format!("{r} of {} ({lo}–{hi})", a.of),
-            (Some(r), None) => format!("{r} of {}", a.of),
-            _ => "–".into(),
-        },
+        rank: a.rank.map_or("–".into(), |r| format!("{r} of {}", a.of)),
+        rank_range: a.rank_interval.map_or(String::new(), |[lo, hi]| format!("{lo}–{hi}")),
         verdict: a.verdict.clone(),
         flags: a
             .flags
             .iter()
-            .map(|f| {
-                format!("{} {} the team (q={:.3})", f.metric.replace('_', " "), f.direction, f.q)
-            })
+            .map(|f| format!("{} {} the team (q={:.3})", metric_label(&f.metric), f.direction, f.q))
             .collect::<Vec<_>>()
             .join("; "),
         enough: a.rule_60_40_sufficiency.margin <= margin + 1e-9,

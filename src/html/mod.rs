@@ -32,10 +32,7 @@ use std::path::{Path, PathBuf};
 pub use call_page::{CallDoc, render_call};
 pub use index_page::render_index;
 
-/// The team page.
-pub const INDEX: &str = "index.html";
-/// The folder of call pages.
-pub const CALLS_DIR: &str = "calls";
+pub use crate::team::export::{CALLS_DIR, INDEX_HTML as INDEX};
 /// Every page carries this, so a rerun knows which pages are its own.
 pub const GENERATOR: &str = "callgauge report";
 

@@ -29,6 +29,10 @@ pub const FILES: [&str; 8] = [
     "coaching.csv",
 ];
 
+/// The HTML pages' names ([`crate::html`]): the team page and the folder of call pages.
+pub const INDEX_HTML: &str = "index.html";
+pub const CALLS_DIR: &str = "calls";
+
 /// The metadata columns that lead `calls.csv`.
 pub const META_COLUMNS: [&str; 8] =
     ["agent_id", "team", "customer_id", "started_at", "variant", "outcome", "amount", "dialogue"];
@@ -43,7 +47,7 @@ pub fn check_out_dir(dir: &Path) -> Result<(), String> {
     if ours {
         return Ok(());
     }
-    let html = [crate::html::INDEX, crate::html::CALLS_DIR];
+    let html = [INDEX_HTML, CALLS_DIR];
     match FILES.iter().chain(html.iter()).find(|f| dir.join(f).exists()) {
         Some(f) => Err(format!(
             "{}: holds {f}, which callgauge report did not write; choose another --out",

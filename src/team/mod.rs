@@ -1193,14 +1193,13 @@ pub struct Request {
     pub path_pattern: Option<String>,
     pub dialect: export::Dialect,
     pub settings: ReportSettings,
-    /// Also write `index.html` and a page per call (`calls/`).
-    pub html: bool,
 }
 
 /// Reads the calls, builds the report and writes every file. Fatal: an output folder holding
 /// files the report did not write, an unreadable metadata file or header, a bad pattern, no
 /// call JSON at all. Everything else left out is listed in the report's `left_out`.
-pub fn run(req: &Request) -> Result<(TeamReport, usize, Option<crate::html::Written>), String> {
+/// Gives the report and its rows (for [`crate::html`]).
+pub fn run(req: &Request) -> Result<(TeamReport, Vec<CallRow>), String> {
     export::check_out_dir(&req.out_dir)?;
     let pattern = req.path_pattern.as_deref().map(meta::PathPattern::new).transpose()?;
     let table = match &req.metadata {
@@ -1224,12 +1223,5 @@ pub fn run(req: &Request) -> Result<(TeamReport, usize, Option<crate::html::Writ
     let report = build(&mut rows, &req.settings, left_out);
     export::write_all(&req.out_dir, &rows, &report, req.dialect)
         .map_err(|e| format!("{}: write: {e}", req.out_dir.display()))?;
-    let html = if req.html {
-        let written = crate::html::write_site(&req.out_dir, &rows, &report)
-            .map_err(|e| format!("{}: write HTML: {e}", req.out_dir.display()))?;
-        Some(written)
-    } else {
-        None
-    };
-    Ok((report, rows.len(), html))
+    Ok((report, rows))
 }
