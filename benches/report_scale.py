@@ -9,7 +9,8 @@ about 100 KB, the size of a typical sales call), a new call id, and a row in a m
 `target/release/callgauge report` under /usr/bin/time with `--by agent,week`, once with
 `--no-html` and once with the HTML pages, and prints the wall time and peak RSS of both, the
 size of index.html and of the call pages, and how long index.html takes to open in headless
-Chromium (tests/browser.py: navigation to the load event, the calls table drawn; median of 3).
+Chromium (tests/browser.py: navigation to the load event, the calls table drawn; median of 3),
+checking that nothing sticks out of an A4 page in print.
 It measures; it fails only if the report fails.
 
     python3 benches/report_scale.py --calls 5000     # the HTML report's benchmark
@@ -90,9 +91,11 @@ def main():
         for _ in range(3):
             seen = json.loads(subprocess.run(
                 [sys.executable, ROOT / "tests" / "browser.py", "check", out / "index.html",
-                 "--eval", "document.querySelectorAll('#calls tbody tr').length"],
+                 "--eval", "document.querySelectorAll('#calls tbody tr').length",
+                 "--print-width", "717"],
                 check=True, capture_output=True, text=True).stdout)
             assert seen["value"] == 100 and not seen["console"] and not seen["exceptions"], seen
+            assert not seen["print"]["overflowing"], f"cut off in print: {seen['print']}"
             loads.append(seen["load_ms"])
         print(json.dumps({
             "calls": args.calls,

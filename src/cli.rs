@@ -253,6 +253,18 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub force: bool,
 
+    /// Personal data replaced by its kind ([CARD], [PHONE], [EMAIL], [NAME], …) in every text of
+    /// the call JSONs: pii (card, phone, e-mail, passport, SNILS, INN, account numbers, addresses,
+    /// the customer's name), strict (also every long number and every name after a cue), none.
+    /// Figures and stages are measured before it, so they do not change.
+    #[arg(long, value_enum, default_value_t = Redact::Pii)]
+    pub redact: Redact,
+
+    /// Also write each call's unredacted transcript to DIR/<call_id>.segments.json (a folder
+    /// other than --out, for the people allowed to read it).
+    #[arg(long, value_name = "DIR")]
+    pub unredacted_dir: Option<PathBuf>,
+
     /// Take only part INDEX of COUNT of the calls (0-based; split by call id), so COUNT
     /// machines given the same inputs share a batch, each call done exactly once. See README,
     /// "Running on a cluster".
@@ -312,6 +324,14 @@ pub struct AnalyzeArgs {
     pub window_s: f64,
 }
 
+/// `--redact`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Redact {
+    None,
+    Pii,
+    Strict,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Side {
     Left,
@@ -326,6 +346,14 @@ impl AnalyzeArgs {
         script: Script,
         outcomes: HashMap<String, Outcome>,
     ) -> Result<Config, String> {
+        if let Some(dir) = &self.unredacted_dir
+            && std::path::absolute(dir).ok() == std::path::absolute(&self.out).ok()
+        {
+            return Err(format!(
+                "--unredacted-dir {}: must not be the output folder, whose files are shared",
+                dir.display()
+            ));
+        }
         if !(0.0..=1.0).contains(&self.max_agent_share) {
             return Err(format!(
                 "--max-agent-share {} must be between 0 and 1",
@@ -393,6 +421,12 @@ impl AnalyzeArgs {
             script: Arc::new(script),
             outcomes: Arc::new(outcomes),
             force: self.force,
+            redact: match self.redact {
+                Redact::None => callgauge::redact::Level::None,
+                Redact::Pii => callgauge::redact::Level::Pii,
+                Redact::Strict => callgauge::redact::Level::Strict,
+            },
+            unredacted_dir: self.unredacted_dir,
         })
     }
 }

@@ -129,6 +129,10 @@ pub struct Config {
     pub outcomes: Arc<HashMap<String, Outcome>>,
     /// Analyze calls again even when the output folder holds their finished result.
     pub force: bool,
+    /// Personal data redacted from every text of the call JSON (`--redact`).
+    pub redact: crate::redact::Level,
+    /// Where the unredacted transcripts go (`--unredacted-dir`); never the output folder.
+    pub unredacted_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -155,6 +159,8 @@ impl Config {
             script: Arc::new(script),
             outcomes: Arc::new(HashMap::new()),
             force: false,
+            redact: crate::redact::Level::Pii,
+            unredacted_dir: None,
         }
     }
 }

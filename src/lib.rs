@@ -24,6 +24,7 @@ pub mod html;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod redact;
 pub mod report;
 pub mod resample;
 pub mod rescore;

@@ -80,6 +80,8 @@ pub struct CallReport {
     pub score: Option<ScoreOut>,
     /// The timed transcript, sorted by start.
     pub segments: Vec<Utterance>,
+    /// What `--redact` replaced in the texts above (`null` in documents written before 0.5.0).
+    pub redaction: Option<crate::redact::RedactionOut>,
     /// Wall seconds per stage for this call.
     pub timings_s: Timings,
     /// sha256 of what besides the recording and the model shapes this document (callgauge
@@ -193,6 +195,7 @@ impl CallReport {
             objections: None,
             score: None,
             segments: Vec::new(),
+            redaction: None,
             timings_s: Timings::default(),
             settings_sha256: None,
         }

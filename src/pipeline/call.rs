@@ -94,6 +94,18 @@ pub fn analyze(
         report.outcome = Some(o.to_out());
     }
     report.settings_sha256 = Some(settings_sha256);
+    if let Some(dir) = &cfg.unredacted_dir
+        && !report.segments.is_empty()
+    {
+        // Before redaction; a failure to write it fails nothing else.
+        let path = dir.join(format!("{call_id}.segments.json"));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| crate::output::write_json_atomic(&path, &report.segments));
+        if let Err(e) = written {
+            eprintln!("callgauge: {}: unredacted transcript not written: {e}", path.display());
+        }
+    }
+    crate::redact::redact_report(&mut report, cfg.redact);
     report
 }
 
