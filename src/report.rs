@@ -8,6 +8,7 @@
 
 use crate::error::{CallError, Stage};
 use crate::metrics::{Conversation, Rule6040, Speakers};
+use crate::redact::{self, Level, Side};
 pub use crate::speakers::Mode;
 use crate::stages::{
     CallView, ChecklistOut, Funnel, ObjectionOut, OutcomeOut, ScoreOut, ScriptResult, StagesOut,
@@ -81,7 +82,7 @@ pub struct CallReport {
     /// The timed transcript, sorted by start.
     pub segments: Vec<Utterance>,
     /// What `--redact` replaced in the texts above (`null` in documents written before 0.5.0).
-    pub redaction: Option<crate::redact::RedactionOut>,
+    pub redaction: Option<redact::RedactionOut>,
     /// Wall seconds per stage for this call.
     pub timings_s: Timings,
     /// sha256 of what besides the recording and the model shapes this document (callgauge
@@ -208,6 +209,34 @@ impl CallReport {
         self.checklist = Some(r.checklist);
         self.objections = Some(r.objections);
         self.score = Some(r.score);
+    }
+
+    /// Redacts every text of a call document: segments and their words, stage hits, checklist
+    /// evidence and objections.
+    pub fn redact(&mut self, level: Level) {
+        let mut counts = BTreeMap::new();
+        if level != Level::None {
+            for u in &mut self.segments {
+                redact::redact_segment(u, level, &mut counts);
+            }
+            let mut scratch = BTreeMap::new();
+            if let Some(st) = &mut self.stages {
+                for h in &mut st.hits {
+                    h.text = redact::redact(&h.text, Side::from(h.speaker), level, &mut scratch);
+                }
+            }
+            if let Some(c) = &mut self.checklist {
+                for item in &mut c.items {
+                    if let Some(e) = &mut item.evidence {
+                        e.text = redact::redact(&e.text, Side::Agent, level, &mut scratch);
+                    }
+                }
+            }
+            for o in self.objections.iter_mut().flatten() {
+                o.text = redact::redact(&o.text, Side::Customer, level, &mut scratch);
+            }
+        }
+        self.redaction = Some(redact::RedactionOut { level, redacted: counts });
     }
 
     /// The record of a call that failed at some stage; what was learnt before it is kept.

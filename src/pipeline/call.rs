@@ -105,7 +105,7 @@ pub fn analyze(
             eprintln!("callgauge: {}: unredacted transcript not written: {e}", path.display());
         }
     }
-    crate::redact::redact_report(&mut report, cfg.redact);
+    report.redact(cfg.redact);
     report
 }
 

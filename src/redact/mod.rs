@@ -32,7 +32,6 @@
 
 pub mod numbers;
 
-use crate::report::CallReport;
 use crate::transcript::{Role, Utterance, Word as TimedWord};
 use numbers::Word;
 use schemars::JsonSchema;
@@ -781,34 +780,6 @@ pub struct RedactionOut {
     pub level: Level,
     /// Spans replaced in the transcript, by kind.
     pub redacted: BTreeMap<Kind, usize>,
-}
-
-/// Redacts every text of a call document: segments and their words, stage hits, checklist
-/// evidence and objections.
-pub fn redact_report(r: &mut CallReport, level: Level) {
-    let mut counts = BTreeMap::new();
-    if level != Level::None {
-        for u in &mut r.segments {
-            redact_segment(u, level, &mut counts);
-        }
-        let mut scratch = BTreeMap::new();
-        if let Some(st) = &mut r.stages {
-            for h in &mut st.hits {
-                h.text = redact(&h.text, Side::from(h.speaker), level, &mut scratch);
-            }
-        }
-        if let Some(c) = &mut r.checklist {
-            for item in &mut c.items {
-                if let Some(e) = &mut item.evidence {
-                    e.text = redact(&e.text, Side::Agent, level, &mut scratch);
-                }
-            }
-        }
-        for o in r.objections.iter_mut().flatten() {
-            o.text = redact(&o.text, Side::Customer, level, &mut scratch);
-        }
-    }
-    r.redaction = Some(RedactionOut { level, redacted: counts });
 }
 
 #[cfg(test)]
