@@ -260,6 +260,11 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = Redact::Pii)]
     pub redact: Redact,
 
+    /// How source.path is written in the call JSONs: as-given, or relative to the input folder
+    /// the recording was found in (a file given alone: its name), so the folders above it stay out.
+    #[arg(long, value_enum, default_value_t = Paths::AsGiven)]
+    pub paths: Paths,
+
     /// Also write each call's unredacted transcript to DIR/<call_id>.segments.json (a folder
     /// other than --out, for the people allowed to read it).
     #[arg(long, value_name = "DIR")]
@@ -322,6 +327,13 @@ pub struct AnalyzeArgs {
     /// memory stays bounded on very long files (developers' option).
     #[arg(long, default_value_t = 600.0, value_name = "SECONDS", hide = true)]
     pub window_s: f64,
+}
+
+/// `--paths`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Paths {
+    AsGiven,
+    Relative,
 }
 
 /// `--redact`.
@@ -427,6 +439,10 @@ impl AnalyzeArgs {
                 Redact::Strict => callgauge::redact::Level::Strict,
             },
             unredacted_dir: self.unredacted_dir,
+            paths: match self.paths {
+                Paths::AsGiven => callgauge::config::PathStyle::AsGiven,
+                Paths::Relative => callgauge::config::PathStyle::Relative,
+            },
         })
     }
 }

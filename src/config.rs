@@ -6,7 +6,7 @@
 
 use crate::stages::{Outcome, Script};
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Which stereo channel carries the agent; the other one carries the customer.
@@ -133,9 +133,39 @@ pub struct Config {
     pub redact: crate::redact::Level,
     /// Where the unredacted transcripts go (`--unredacted-dir`); never the output folder.
     pub unredacted_dir: Option<PathBuf>,
+    /// How `source.path` is written (`--paths`).
+    pub paths: PathStyle,
+}
+
+/// How a recording's path is written in its call JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathStyle {
+    /// As the input was given (absolute if it was).
+    #[default]
+    AsGiven,
+    /// Relative to the input folder it was found in (a file given alone: its name), so folder
+    /// names above it (a share's layout, a customer's or an agent's name) stay out of the results.
+    Relative,
 }
 
 impl Config {
+    /// `source.path` of the recording at `path` (see [`PathStyle`]).
+    pub fn source_path(&self, path: &Path) -> String {
+        if self.paths == PathStyle::Relative {
+            for input in &self.inputs {
+                if input == path {
+                    return path
+                        .file_name()
+                        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+                }
+                if let Ok(rel) = path.strip_prefix(input) {
+                    return rel.display().to_string();
+                }
+            }
+        }
+        path.display().to_string()
+    }
+
     /// A configuration with every default, reading `inputs` and writing to `out_dir`: what the
     /// CLI builds when no option is given (the built-in script, no outcomes, 1 job × 1 thread).
     pub fn new(inputs: Vec<PathBuf>, out_dir: PathBuf, script: Script) -> Self {
@@ -161,6 +191,7 @@ impl Config {
             force: false,
             redact: crate::redact::Level::Pii,
             unredacted_dir: None,
+            paths: PathStyle::AsGiven,
         }
     }
 }

@@ -63,7 +63,7 @@ pub fn analyze(
 ) -> CallReport {
     let started = Instant::now();
     let CallInput { path, call_id, sha256, settings_sha256 } = input;
-    let mut source = Source { path: path.display().to_string(), ..Source::default() };
+    let mut source = Source { path: cfg.source_path(path), ..Source::default() };
     let mut timings = Timings::default();
     let outcome = cfg.outcomes.get(call_id);
     let result = (|| {

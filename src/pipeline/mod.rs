@@ -206,7 +206,7 @@ impl Batch<'_> {
         } else {
             self.note(self.journal.started(&call_id));
             let slot = self.budget.start_call();
-            let source = Source { path: path.display().to_string(), ..Source::default() };
+            let source = Source { path: self.cfg.source_path(path), ..Source::default() };
             let run = catch_unwind(AssertUnwindSafe(|| {
                 call::analyze(input, self.parts, self.cfg, &self.budget)
             }));

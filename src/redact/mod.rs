@@ -133,13 +133,25 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
                 let lead =
                     trimmed.len() - trimmed.trim_start_matches(['.', '-', '\'', '’', '/']).len();
                 let t = &trimmed[lead..];
-                if !t.is_empty() {
-                    out.push(Token {
-                        text: t,
-                        lower: t.to_lowercase().replace('ё', "е").replace('’', "'"),
-                        start: s + lead,
-                        end: s + lead + t.len(),
-                    });
+                // `7700-900123-Cendet`: Whisper glued a number to the next words; split where
+                // a hyphen parts digits from letters.
+                let mut from = 0;
+                let cuts = t.match_indices('-').map(|(k, _)| k).filter(|&k| {
+                    let (l, r) = (t[..k].chars().last(), t[k + 1..].chars().next());
+                    matches!((l, r), (Some(a), Some(b)) if a.is_ascii_digit() != b.is_ascii_digit()
+                        && a.is_alphanumeric() && b.is_alphanumeric())
+                });
+                for k in cuts.chain(std::iter::once(t.len())) {
+                    let part = &t[from..k];
+                    if !part.is_empty() {
+                        out.push(Token {
+                            text: part,
+                            lower: part.to_lowercase().replace('ё', "е").replace('’', "'"),
+                            start: s + lead + from,
+                            end: s + lead + k,
+                        });
+                    }
+                    from = k + 1;
                 }
                 start = None;
             }
@@ -388,7 +400,51 @@ fn find_emails(text: &str, toks: &[Token<'_>], out: &mut Vec<Found>) {
         }
         out.push(Found { start: toks[s].start, end: toks[last].end, kind: Kind::Email });
     }
+    // An address whose "at" Whisper lost or misheard («Петров с обаками и у точка ру»): a spoken
+    // top-level domain and the few words before it in the clause.
+    for i in 1..toks.len().saturating_sub(1) {
+        if !DOT.contains(&toks[i].lower.as_str()) || !TLD.contains(&toks[i + 1].lower.as_str()) {
+            continue;
+        }
+        let mut s = i;
+        while s > 0
+            && i - s < 6
+            && is_wordish(&toks[s - 1])
+            && !EMAIL_CUES.iter().any(|c| toks[s - 1].lower.starts_with(c))
+            && text[toks[s - 1].end..toks[s].start].chars().all(|c| c.is_whitespace() || c == ',')
+        {
+            s -= 1;
+        }
+        if s < i {
+            out.push(Found { start: toks[s].start, end: toks[i + 1].end, kind: Kind::Email });
+        }
+    }
+    // After "e-mail"/«почта», a short rest of the utterance with a capitalised or Latin word in
+    // it is an address being spelled («на почту ИВАН.»).
+    for (i, t) in toks.iter().enumerate() {
+        if !EMAIL_CUES.iter().any(|c| t.lower.starts_with(c)) {
+            continue;
+        }
+        let rest = &toks[i + 1..];
+        let cyrillic = text
+            .chars()
+            .any(|c| ('а'..='я').contains(&c.to_ascii_lowercase()) || ('А'..='Я').contains(&c));
+        let spelled = rest
+            .iter()
+            .any(|r| capitalised(r) || cyrillic && r.text.chars().all(|c| c.is_ascii_alphabetic()));
+        if !rest.is_empty() && rest.len() <= 6 && spelled {
+            out.push(Found {
+                start: rest[0].start,
+                end: rest[rest.len() - 1].end,
+                kind: Kind::Email,
+            });
+        }
+    }
 }
+
+/// Words after which an e-mail address is said.
+const EMAIL_CUES: [&str; 8] =
+    ["почт", "email", "e-mail", "mail", "имейл", "емейл", "мейл", "электронк"];
 
 fn capitalised(t: &Token<'_>) -> bool {
     t.text.chars().next().is_some_and(char::is_uppercase)
