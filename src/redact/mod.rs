@@ -406,11 +406,16 @@ fn find_emails(text: &str, toks: &[Token<'_>], out: &mut Vec<Found>) {
         if !DOT.contains(&toks[i].lower.as_str()) || !TLD.contains(&toks[i + 1].lower.as_str()) {
             continue;
         }
+        // An "at" nearby: the spoken-address rule above has it.
+        if toks[i.saturating_sub(6)..i].iter().any(|t| AT.contains(&t.lower.as_str())) {
+            continue;
+        }
         let mut s = i;
         while s > 0
             && i - s < 6
             && is_wordish(&toks[s - 1])
             && !EMAIL_CUES.iter().any(|c| toks[s - 1].lower.starts_with(c))
+            && !LEAD_WORDS.contains(&toks[s - 1].lower.as_str())
             && text[toks[s - 1].end..toks[s].start].chars().all(|c| c.is_whitespace() || c == ',')
         {
             s -= 1;
@@ -441,6 +446,10 @@ fn find_emails(text: &str, toks: &[Token<'_>], out: &mut Vec<Found>) {
         }
     }
 }
+
+/// Words that introduce an address rather than belong to it.
+const LEAD_WORDS: [&str; 12] =
+    ["it's", "is", "to", "it", "send", "на", "это", "вот", "пишите", "адрес", "address", "mine"];
 
 /// Words after which an e-mail address is said.
 const EMAIL_CUES: [&str; 8] =
