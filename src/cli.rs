@@ -358,11 +358,11 @@ impl AnalyzeArgs {
         script: Script,
         outcomes: HashMap<String, Outcome>,
     ) -> Result<Config, String> {
-        if let Some(dir) = &self.unredacted_dir
-            && std::path::absolute(dir).ok() == std::path::absolute(&self.out).ok()
+        if let (Some(dir), Ok(out)) = (&self.unredacted_dir, std::path::absolute(&self.out))
+            && std::path::absolute(dir).is_ok_and(|d| d.starts_with(&out))
         {
             return Err(format!(
-                "--unredacted-dir {}: must not be the output folder, whose files are shared",
+                "--unredacted-dir {}: must be outside the output folder, whose files are shared",
                 dir.display()
             ));
         }

@@ -172,6 +172,27 @@ fn bad_options_are_usage_errors() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("klingon"));
 }
 
+/// The unredacted transcripts never go where the shared results are.
+#[test]
+fn unredacted_transcripts_inside_the_output_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for inside in [out.clone(), out.join("raw")] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_callgauge"))
+            .args(["analyze", "--out"])
+            .arg(&out)
+            .arg("--unredacted-dir")
+            .arg(&inside)
+            .arg(root().join("tests/data/gsm610.wav"))
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("must be outside the output folder"), "{stderr}");
+        assert!(!out.exists(), "nothing is created on a usage error");
+    }
+}
+
 #[test]
 fn a_bad_retry_threshold_is_a_usage_error_naming_the_rule() {
     for bad in ["0.5", "nope"] {
