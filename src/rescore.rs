@@ -20,13 +20,13 @@
 use crate::config::TurnConfig;
 use crate::discover::{BATCH_FILE, discover};
 use crate::error::{CallError, FatalError, Stage};
-use crate::metrics::speech::is_question;
 use crate::output::{to_line, write_json_atomic};
 use crate::report::SCHEMA_VERSION;
 use crate::stages::{
     self, CallView, ChecklistOut, Facts, Funnel, ObjectionOut, Outcome, OutcomeOut, ScoreOut,
     Script, ScriptInfo, StagesOut,
 };
+use crate::text::is_question;
 use crate::timeline::{Interval, normalize, total_s};
 use crate::transcript::{Role, Utterance};
 use schemars::JsonSchema;

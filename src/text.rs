@@ -7,6 +7,8 @@
 //! "3.5" → "35"), so a number is one word. Everything else separates words. [`tokens`] adds each
 //! word's Snowball stem (Russian for Cyrillic words, English for the others).
 //!
+//! It also decides whether an utterance asks a question ([`is_question`]).
+//!
 //! Takes: any utterance or script phrase. Gives: its words or [`Token`]s in order. Must not:
 //! know about speakers, times or the script.
 
@@ -82,6 +84,218 @@ pub fn syllables(word: &str) -> usize {
         .count()
 }
 
+/// Question words that open a question on their own.
+const WH_OPENERS: &[&str] = &[
+    "what",
+    "how",
+    "when",
+    "where",
+    "why",
+    "which",
+    "who",
+    "whom",
+    "whose",
+    "что",
+    "чем",
+    "чего",
+    "как",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "каким",
+    "какую",
+    "каких",
+    "каком",
+    "когда",
+    "где",
+    "куда",
+    "откуда",
+    "почему",
+    "зачем",
+    "сколько",
+    "кто",
+    "кого",
+    "кому",
+    "чей",
+    "чья",
+    "чье",
+    "подскажите",
+    "скажите",
+    "расскажите",
+    "разве",
+    "неужели",
+    "want",
+    "anything",
+];
+/// English auxiliaries that open a question when a subject follows ("do you", "is it").
+/// Written as the tokenizer gives them: apostrophes dropped ("don't" → "dont").
+const AUXILIARIES: &[&str] = &[
+    "do", "does", "did", "are", "is", "am", "was", "were", "can", "could", "would", "will",
+    "shall", "should", "may", "might", "have", "has", "dont", "doesnt", "didnt", "isnt", "arent",
+    "wont", "wouldnt", "cant", "couldnt",
+];
+const SUBJECTS: &[&str] =
+    &["you", "i", "we", "it", "they", "he", "she", "there", "this", "that", "your"];
+/// Russian phrases that make a question wherever they stand.
+const RU_CUES: &[&[&str]] = &[
+    &["можно", "узнать"],
+    &["можно", "спросить"],
+    &["можно", "уточнить"],
+    &["можно", "я"],
+    &["могу", "я"],
+    &["не", "против"],
+    &["вам", "удобно"],
+    &["удобно", "ли"],
+    &["не", "могли", "бы"],
+    &["не", "подскажете"],
+    &["не", "хотите"],
+    &["вы", "хотите"],
+    &["вы", "готовы"],
+    &["вам", "интересно"],
+    &["вам", "подходит"],
+    &["есть", "ли"],
+];
+const FILLERS: &[&str] = &[
+    "so",
+    "and",
+    "but",
+    "well",
+    "okay",
+    "ok",
+    "now",
+    "then",
+    "um",
+    "uh",
+    "ну",
+    "а",
+    "и",
+    "так",
+    "вот",
+    "хорошо",
+    "ладно",
+    "тогда",
+    "но",
+    "great",
+    "отлично",
+];
+
+/// Russian words that ask when they open a clause after a comma ("Вы же возите из Китая,
+/// сколько идёт груз"); "как", "что", "где" and "когда" are left out there, being
+/// conjunctions as often ("Понимаю, как это выглядит").
+const RU_CLAUSE_OPENERS: &[&str] = &[
+    "сколько",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "каким",
+    "какую",
+    "каких",
+    "каком",
+    "почему",
+    "зачем",
+    "откуда",
+    "куда",
+    "подскажите",
+    "скажите",
+    "расскажите",
+    "уточните",
+];
+/// English question words that ask when they open a clause after a comma ("Understood, how
+/// much do you pay").
+const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "when", "why"];
+
+/// Whether an utterance is a question. Whisper's "?" is unreliable (base often drops it in
+/// Russian), so an utterance asks when any of its sentences:
+/// - ends with "?", or ends with a tag (", right", ", да", ", верно", ", правда");
+/// - holds the Russian particle "ли" or a Russian asking phrase anywhere ("вам удобно",
+///   "не могли бы", "можно узнать", …);
+/// - opens (after fillers such as "so", "ну") with a question word ("what", "сколько",
+///   "подскажите"), an English auxiliary followed by a subject ("do you", "could I"), or a
+///   Russian infinitive ("Отправить вам договор");
+/// - has a clause after a comma that opens with a question word ("Understood, how much do you
+///   pay"; "Хорошо, сколько у вас менеджеров").
+///
+/// What it cannot hear: Russian yes/no questions asked by intonation alone ("Вы сейчас
+/// набираете менеджеров.") when Whisper wrote no "?".
+pub fn is_question(text: &str) -> bool {
+    sentences(text).any(|s| {
+        let s = s.trim();
+        if s.ends_with('?') || ends_with_tag(s) {
+            return true;
+        }
+        let w = words(s);
+        let has =
+            |cue: &[&str]| w.windows(cue.len()).any(|x| x.iter().zip(cue).all(|(a, b)| a == b));
+        if w.iter().any(|x| x == "ли") || RU_CUES.iter().any(|cue| has(cue)) {
+            return true;
+        }
+        s.split([',', ';', ':', '—', '–']).enumerate().any(|(i, clause)| {
+            let cw = words(clause);
+            let mut rest = cw.iter().skip_while(|x| FILLERS.contains(&x.as_str()));
+            let Some(first) = rest.next() else { return false };
+            let aux = AUXILIARIES.contains(&first.as_str())
+                && rest.next().is_some_and(|x| SUBJECTS.contains(&x.as_str()));
+            if i == 0 {
+                WH_OPENERS.contains(&first.as_str()) || aux || is_russian_infinitive(first)
+            } else {
+                RU_CLAUSE_OPENERS.contains(&first.as_str())
+                    || EN_CLAUSE_OPENERS.contains(&first.as_str())
+                    || aux
+            }
+        })
+    })
+}
+
+/// The sentences of a text: split after ".", "!", "?" or "…" followed by a space.
+pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | '…')
+            && chars.peek().is_some_and(|(_, n)| n.is_whitespace())
+        {
+            out.push(&text[start..i + c.len_utf8()]);
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(&text[start..]);
+    out.into_iter().filter(|s| !s.trim().is_empty())
+}
+
+/// ", right?" / ", да." / ", верно" at the end of a sentence.
+fn ends_with_tag(sentence: &str) -> bool {
+    let Some((_, tail)) = sentence.rsplit_once(',') else { return false };
+    let tail = words(tail);
+    let tags: [&[&str]; 7] = [
+        &["right"],
+        &["correct"],
+        &["да"],
+        &["верно"],
+        &["правда"],
+        &["так", "ведь"],
+        &["не", "так"],
+    ];
+    !tail.is_empty() && tags.iter().any(|t| tail == *t)
+}
+
+/// A Russian sentence that opens with an infinitive offers or asks ("Отправить вам договор?",
+/// "Записать вас на среду?"). Numerals ("девять", "пятнадцати") and nouns in -сть
+/// ("стоимость") end the same way and are not infinitives.
+fn is_russian_infinitive(word: &str) -> bool {
+    let cyrillic = word.chars().all(|c| ('а'..='я').contains(&c) || c == 'ё');
+    let numeral = ["пят", "шест", "девят", "десят", "дцат"].iter().any(|n| {
+        word.strip_suffix('ь').or_else(|| word.strip_suffix('и')).is_some_and(|w| w.ends_with(n))
+    });
+    cyrillic
+        && word.chars().count() >= 5
+        && !numeral
+        && !word.ends_with("сть")
+        && ["ть", "ться", "ти"].iter().any(|e| word.ends_with(e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +343,28 @@ mod tests {
     fn english_inflections_share_a_stem() {
         assert_eq!(stems("delivering delivered"), ["deliv", "deliv"]);
         assert_eq!(stems("prices price"), ["price", "price"]);
+    }
+
+    #[test]
+    fn questions_without_question_marks() {
+        for q in [
+            "What do you use today.",
+            "so how many orders do you place",
+            "Is it a convenient time to talk",
+            "Скажите, где вы заказываете товары.",
+            "Ну сколько заказов в месяц",
+            "Удобно ли вам сейчас говорить",
+            "Вам удобно сейчас говорить?",
+            "Добрый день, меня зовут Анна, вам удобно сейчас говорить.",
+            "Отправить вам договор сегодня.",
+            "Great. Do you need paper",
+            "Don't you think so",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for s in ["We offer next day delivery.", "Понимаю вас.", "Thank you, have a great day!", ""]
+        {
+            assert!(!is_question(s), "{s}");
+        }
     }
 }

@@ -3,7 +3,8 @@
 //! Takes: each speaker's speech intervals, what they said, pitch and loudness frames, and the
 //! call's duration. Gives: per-speaker talk time and shares, turns, pauses, interruptions,
 //! backchannels, latency, speech rate, questions and prosody; the conversation's silence, dead
-//! air and overlap; and the 60/40 verdict. Definitions live in `turns` and `speech`.
+//! air and overlap; and the 60/40 verdict. Definitions live in `turns` and in
+//! `crate::text` (words, syllables, questions).
 //! Every ratio whose denominator is 0 is `None` (JSON `null`), never a made-up number.
 //! Must not: know which VAD or recogniser produced the intervals.
 
@@ -12,7 +13,6 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub mod prosody;
-pub mod speech;
 pub mod turns;
 
 pub use turns::TurnConfig;
@@ -201,7 +201,8 @@ fn loudness(p: &prosody::Prosody) -> Option<Loudness> {
 fn content(said: &[(f64, &str)]) -> (usize, usize, Vec<f64>) {
     let words: Vec<String> = said.iter().flat_map(|(_, t)| crate::text::words(t)).collect();
     let syllables = words.iter().map(|w| crate::text::syllables(w)).sum();
-    let questions = said.iter().filter(|(_, t)| speech::is_question(t)).map(|(s, _)| *s).collect();
+    let questions =
+        said.iter().filter(|(_, t)| crate::text::is_question(t)).map(|(s, _)| *s).collect();
     (words.len(), syllables, questions)
 }
 
