@@ -42,12 +42,88 @@ pub enum Command {
     /// and coaching.csv into <OUT>. Exit code: 0 done, 1 done but some inputs or metadata rows
     /// were left out (listed in report.json's left_out), 2 usage or fatal error.
     Report(Box<ReportArgs>),
+    /// Build and measure sales scripts: a script from the text agents read, a stage model
+    /// trained on labelled calls, recall and precision on labelled calls.
+    #[command(subcommand)]
+    Script(ScriptCommand),
     /// Write the JSON Schemas of callgauge's documents (call, batch, score, scores) to a folder.
     #[command(hide = true)]
     Schema {
         /// Folder for the schema files (created if missing).
         #[arg(short, long, value_name = "DIR")]
         out: PathBuf,
+    },
+}
+
+/// `callgauge script …`
+#[derive(Debug, Subcommand)]
+pub enum ScriptCommand {
+    /// Write a script TOML from the call script agents are given, as plain text: each heading
+    /// ("1. Greeting", "## Выявление потребностей", "Closing:") starts a stage, and the lines
+    /// under it become the stage's examples (short lines also its phrases).
+    ///
+    /// Headings that name the usual stages (greeting, needs discovery, presentation, objection
+    /// handling, closing; in English or Russian) get the usual stage ids and the built-in stage
+    /// model; other headings become stages of their own. Lines starting with "Customer:" or
+    /// "Клиент:" are left out; "Agent:" / "Менеджер:" prefixes are dropped.
+    FromText {
+        /// The call script, plain UTF-8 text.
+        #[arg(value_name = "TEXT")]
+        text: PathBuf,
+        /// The script TOML to write (refused if it exists, unless --force).
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// The script's name (default: the text file's name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Train a stage model on labelled calls and write it as a TOML file; name it in a script
+    /// with `model = "<file>"` (a path relative to the script).
+    ///
+    /// Labels: CSV or TSV with columns call, speaker (agent/customer), stage (a stage id of the
+    /// script, or - for none) and text, one utterance per row in call order (see
+    /// fixtures/utterances/). The model learns from the agent's utterances.
+    Train {
+        /// Labelled calls (CSV or TSV).
+        #[arg(required = true, value_name = "LABELS")]
+        labels: Vec<PathBuf>,
+        /// The script whose stages the labels use (default: the built-in script).
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// The model file to write (refused if it exists, unless --force).
+        #[arg(short, long, value_name = "FILE")]
+        out: PathBuf,
+        /// The labels' language when not guessed right (Cyrillic → ru, otherwise en).
+        #[arg(long, value_name = "CODE")]
+        language: Option<String>,
+        /// A stage is taken from the model at this probability or above.
+        #[arg(long, default_value_t = 0.5, value_name = "P")]
+        min_probability: f64,
+        /// Overwrite --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Measure a script on labelled calls: per stage, utterance by utterance, recall and
+    /// precision; stages reached per call; question detection.
+    Eval {
+        /// Labelled calls (CSV or TSV), as for `script train`.
+        #[arg(required = true, value_name = "LABELS")]
+        labels: Vec<PathBuf>,
+        /// The script to measure (default: the built-in script).
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// The labels' language when not guessed right.
+        #[arg(long, value_name = "CODE")]
+        language: Option<String>,
+        /// Print the figures as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also list every utterance the script got wrong.
+        #[arg(long)]
+        misses: bool,
     },
 }
 

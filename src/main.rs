@@ -13,8 +13,93 @@ fn main() -> ExitCode {
         cli::Command::Analyze(args) => analyze(*args),
         cli::Command::Score(args) => score(args),
         cli::Command::Report(args) => report(*args),
+        cli::Command::Script(cmd) => match script_command(cmd) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fatal(&e),
+        },
         cli::Command::Schema { out } => schema(&out),
     }
+}
+
+/// `callgauge script …`.
+fn script_command(cmd: cli::ScriptCommand) -> anyhow::Result<()> {
+    use callgauge::stages::{from_text, labels, script};
+    let load = |path: &Option<std::path::PathBuf>| match path {
+        Some(p) => script::load(p),
+        None => script::default_script(),
+    };
+    let refuse_existing = |out: &std::path::Path, force: bool| {
+        if out.exists() && !force {
+            anyhow::bail!("{}: exists; pass --force to overwrite it", out.display());
+        }
+        Ok(())
+    };
+    let read_labels = |files: &[std::path::PathBuf], language: Option<&str>| {
+        let mut calls = Vec::new();
+        for f in files {
+            calls.extend(labels::read(f, language).map_err(anyhow::Error::msg)?);
+        }
+        anyhow::Ok(calls)
+    };
+    match cmd {
+        cli::ScriptCommand::FromText { text, out, name, force } => {
+            refuse_existing(&out, force)?;
+            let body = std::fs::read_to_string(&text)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", text.display()))?;
+            let name = name.unwrap_or_else(|| {
+                text.file_stem().map_or("Call script".into(), |s| s.to_string_lossy().into_owned())
+            });
+            let built = from_text::build(&body, &name)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", text.display()))?;
+            // The script written must load: check it before anyone uses it.
+            script::parse(&built.toml, &out.display().to_string())?;
+            callgauge::output::write_atomic(&out, built.toml.as_bytes())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            eprintln!("callgauge: wrote {} ({})", out.display(), built.summary);
+        }
+        cli::ScriptCommand::Train {
+            labels: files,
+            script,
+            out,
+            language,
+            min_probability,
+            force,
+        } => {
+            refuse_existing(&out, force)?;
+            if !(0.0..=1.0).contains(&min_probability) {
+                anyhow::bail!("--min-probability must lie in 0..=1");
+            }
+            let s = load(&script)?;
+            let calls = read_labels(&files, language.as_deref())?;
+            let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+            let trained_on = format!("{} ({} calls)", names.join(", "), calls.len());
+            let model = labels::train(&s, &calls, Default::default(), min_probability, trained_on)
+                .map_err(anyhow::Error::msg)?;
+            let text = model.to_toml().map_err(anyhow::Error::msg)?;
+            callgauge::output::write_atomic(&out, text.as_bytes())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
+            let langs: Vec<&str> = model.languages.keys().map(String::as_str).collect();
+            eprintln!(
+                "callgauge: wrote {} ({} calls, languages {}); name it in the script with \
+                 model = \"{}\"",
+                out.display(),
+                calls.len(),
+                langs.join(", "),
+                out.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
+            );
+        }
+        cli::ScriptCommand::Eval { labels: files, script, language, json, misses } => {
+            let s = load(&script)?;
+            let calls = read_labels(&files, language.as_deref())?;
+            let evals = labels::evaluate(&s, &calls);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&evals)?);
+            } else {
+                print!("{}", labels::table(&s, &evals, misses));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn schema(out: &std::path::Path) -> ExitCode {

@@ -223,6 +223,11 @@ impl CallReport {
             if let Some(st) = &mut self.stages {
                 for h in &mut st.hits {
                     h.text = redact::redact(&h.text, Side::from(h.speaker), level, &mut scratch);
+                    // The model's evidence quotes the call's words.
+                    if h.method == crate::stages::Method::Model {
+                        h.phrase =
+                            redact::redact(&h.phrase, Side::from(h.speaker), level, &mut scratch);
+                    }
                 }
             }
             if let Some(c) = &mut self.checklist {

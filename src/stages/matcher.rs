@@ -27,11 +27,20 @@ pub struct MatchOptions {
     pub min_edit_len: usize,
     /// A stem at least this long matches a longer stem it begins.
     pub min_prefix_len: usize,
+    /// An utterance matches a stage example at this similarity or above (cosine of TF-IDF
+    /// vectors over stems and stem pairs, 0–1; see `stages::examples`).
+    pub example_similarity: f64,
 }
 
 impl Default for MatchOptions {
     fn default() -> Self {
-        MatchOptions { max_gap: 3, max_edits: 1, min_edit_len: 5, min_prefix_len: 5 }
+        MatchOptions {
+            max_gap: 3,
+            max_edits: 1,
+            min_edit_len: 5,
+            min_prefix_len: 5,
+            example_similarity: 0.5,
+        }
     }
 }
 

@@ -8,8 +8,12 @@
 //! or another one (`callgauge score` feeds it stored transcripts).
 
 pub mod checklist;
+pub mod examples;
+pub mod from_text;
 pub mod funnel;
+pub mod labels;
 pub mod matcher;
+pub mod model;
 pub mod outcomes;
 pub mod script;
 
@@ -34,18 +38,37 @@ pub struct Facts {
     pub agent_longest_monologue_s: Option<f64>,
 }
 
-/// One phrase found in the call.
+/// How a stage hit was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// A script phrase matched words of the utterance.
+    Phrase,
+    /// The utterance is similar enough to one of the stage's examples.
+    Example,
+    /// The script's stage model named the stage (no phrase or example matched the utterance).
+    Model,
+}
+
+/// One stage found in the call, with its evidence.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct Hit {
     /// The stage id (in `stages.hits`) or objection category (in `objections`).
     pub stage: String,
-    /// The script phrase that matched, as written in the script.
+    /// What matched: the script phrase or example as written in the script, or for the model
+    /// the features that weighed most (e.g. `model: "how many" +1.2; asks a question +0.9`).
     pub phrase: String,
-    /// The words of the call that matched it, first to last.
+    /// The words of the call that matched: the phrase's words first to last, or the whole
+    /// utterance for an example or the model.
     pub text: String,
     pub speaker: Role,
-    /// When the first matched word starts (the segment's start when there are no word times).
+    /// When the first matched word starts (the segment's start when there are no word times,
+    /// and for an example or the model).
     pub start_s: f64,
+    /// How it was found.
+    pub method: Method,
+    /// The example's similarity (0–1) or the model's probability; `null` for a phrase.
+    pub score: Option<f64>,
 }
 
 /// `stages` in the call JSON.
@@ -118,26 +141,70 @@ struct Said<'a> {
     tokens: Vec<text::Token>,
     /// For each token: (start_s, display text of its source word).
     at: Vec<(f64, String)>,
+    /// For each token: which sentence of the utterance it is in.
+    sentence: Vec<usize>,
 }
 
 impl<'a> Said<'a> {
     fn new(seg: &'a Utterance) -> Self {
         let mut toks = Vec::new();
         let mut at = Vec::new();
+        let mut sentence = Vec::new();
         if seg.words.is_empty() {
-            for t in tokens(&seg.text) {
-                at.push((seg.start_s, t.word.clone()));
-                toks.push(t);
+            for (i, part) in text::sentences(&seg.text).enumerate() {
+                for t in tokens(part) {
+                    at.push((seg.start_s, t.word.clone()));
+                    toks.push(t);
+                    sentence.push(i);
+                }
             }
         } else {
+            let mut i = 0;
             for w in &seg.words {
                 for t in tokens(&w.text) {
                     at.push((w.start_s, w.text.trim().to_string()));
                     toks.push(t);
+                    sentence.push(i);
                 }
+                i += w.text.trim_end().ends_with(['.', '!', '?', '…']) as usize;
             }
         }
-        Said { seg, tokens: toks, at }
+        Said { seg, tokens: toks, at, sentence }
+    }
+
+    /// A hit on the whole utterance (an example's or the model's).
+    fn whole(&self, stage: &str, phrase: String, method: Method, score: f64) -> Hit {
+        Hit {
+            stage: stage.to_string(),
+            phrase,
+            text: self.seg.text.trim().to_string(),
+            speaker: self.seg.speaker,
+            start_s: self.seg.start_s,
+            method,
+            score: Some(score),
+        }
+    }
+
+    /// A model feature in words: a context feature's description, or the utterance's words
+    /// whose stems make the feature, quoted.
+    fn describe(&self, feature: &str) -> String {
+        if let Some((_, what)) = model::CONTEXT.iter().find(|(f, _)| *f == feature) {
+            return what.to_string();
+        }
+        let stems: Vec<&str> = feature.split(' ').collect();
+        let stem_of = |t: &text::Token| {
+            if t.word.bytes().all(|b| b.is_ascii_digit()) {
+                "#".to_string()
+            } else {
+                t.stem.clone()
+            }
+        };
+        let words = self
+            .tokens
+            .windows(stems.len())
+            .find(|w| w.iter().zip(&stems).all(|(t, s)| stem_of(t) == *s))
+            .map(|w| w.iter().map(|t| t.word.as_str()).collect::<Vec<_>>().join(" "));
+        format!("\"{}\"", words.unwrap_or_else(|| feature.to_string()))
     }
 
     fn speaks_for(&self, rule: SpeakerRule) -> bool {
@@ -150,6 +217,16 @@ impl<'a> Said<'a> {
 
     /// The first of `phrases` heard here, as a hit labelled `label`.
     fn find(&self, label: &str, phrases: &[&Phrase], script: &Script) -> Option<Hit> {
+        self.find_in_sentence(label, phrases, script).map(|(hit, _)| hit)
+    }
+
+    /// [`Said::find`], with the sentence of the utterance the hit starts in.
+    fn find_in_sentence(
+        &self,
+        label: &str,
+        phrases: &[&Phrase],
+        script: &Script,
+    ) -> Option<(Hit, usize)> {
         phrases.iter().find_map(|p| {
             let (a, b) = p.find(&self.tokens, &script.matching)?;
             let mut text: Vec<&str> = Vec::new();
@@ -158,15 +235,62 @@ impl<'a> Said<'a> {
                     text.push(w);
                 }
             }
-            Some(Hit {
+            let hit = Hit {
                 stage: label.to_string(),
                 phrase: p.text.clone(),
                 text: text.join(" "),
                 speaker: self.seg.speaker,
                 start_s: self.at[a].0,
-            })
+                method: Method::Phrase,
+                score: None,
+            };
+            Some((hit, self.sentence[a]))
         })
     }
+}
+
+/// Where each utterance stands in the call, for the stage model: `None` for utterances that do
+/// not speak for the agent (mono calls' utterances all do).
+fn contexts(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<Option<model::Context>> {
+    let agent: Vec<usize> =
+        (0..said.len()).filter(|&i| said[i].speaks_for(SpeakerRule::Agent)).collect();
+    let objection = |s: &Said| {
+        script
+            .objections
+            .iter()
+            .any(|c| s.find("", &c.customer.for_language(lang), script).is_some())
+    };
+    (0..said.len())
+        .map(|i| {
+            let rank = agent.iter().position(|&a| a == i)?;
+            let s = &said[i];
+            // The other side's utterance just before this one (any utterance on a mono call).
+            let prev = said[..i]
+                .iter()
+                .rev()
+                .find(|p| p.seg.speaker != s.seg.speaker || s.seg.speaker == Role::Unknown);
+            Some(model::Context {
+                opening: rank < 2,
+                ending: rank + 2 >= agent.len(),
+                question: text::is_question(&s.seg.text),
+                after_question: prev.is_some_and(|p| text::is_question(&p.seg.text)),
+                after_objection: prev
+                    .is_some_and(|p| p.speaks_for(SpeakerRule::Customer) && objection(p)),
+            })
+        })
+        .collect()
+}
+
+/// The stage model's features of each utterance (`None` for those not speaking for the agent):
+/// what `callgauge script train` learns from.
+pub fn utterance_features(
+    script: &Script,
+    segments: &[Utterance],
+    lang: Option<&str>,
+) -> Vec<Option<Vec<String>>> {
+    let said: Vec<Said> = segments.iter().map(Said::new).collect();
+    let ctx = contexts(script, &said, lang);
+    said.iter().zip(ctx).map(|(s, c)| c.map(|c| model::features(&s.tokens, &c))).collect()
 }
 
 /// Applies `script` to a call.
@@ -178,8 +302,8 @@ pub fn evaluate(
 ) -> ScriptResult {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
     let lang = facts.language.as_deref();
-    let stages = find_stages(script, &said, lang);
     let objections = find_objections(script, &said, lang);
+    let stages = find_stages(script, &said, lang, &objections);
     let checklist = checklist::evaluate(&checklist::Found {
         script,
         stages: &stages,
@@ -204,14 +328,92 @@ fn first_hit<'a>(
     said.into_iter().filter(|s| s.speaks_for(speaker)).find_map(|s| s.find("", &list, script))
 }
 
-fn find_stages(script: &Script, said: &[Said], lang: Option<&str>) -> StagesOut {
+fn find_stages(
+    script: &Script,
+    said: &[Said],
+    lang: Option<&str>,
+    objections: &[ObjectionOut],
+) -> StagesOut {
+    // Where a stage's phrases and examples may count.
+    let allowed = |stage: &script::StageDef, at: f64| {
+        stage.within_s.is_none_or(|w| at <= w)
+            && (!stage.after_objection
+                || objections
+                    .iter()
+                    .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
+    };
     let mut hits = Vec::new();
-    for s in said {
-        for stage in &script.stages {
+    let contexts =
+        if script.model.is_some() { contexts(script, said, lang) } else { vec![None; said.len()] };
+    for (s, ctx) in said.iter().zip(&contexts) {
+        // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
+        // utterance), hit.
+        let mut mine: Vec<(usize, Option<usize>, Hit)> = Vec::new();
+        for (k, stage) in script.stages.iter().enumerate() {
             if !s.speaks_for(stage.speaker) {
                 continue;
             }
-            hits.extend(s.find(&stage.id, &stage.phrases.for_language(lang), script));
+            let hit = s.find_in_sentence(&stage.id, &stage.phrases.for_language(lang), script);
+            if let Some((hit, sentence)) = hit.filter(|(h, _)| allowed(stage, h.start_s)) {
+                mine.push((k, Some(sentence), hit));
+            }
+        }
+        let indexes = script.examples.iter().filter(|(l, _)| lang.is_none_or(|x| x == *l));
+        for (_, index) in indexes {
+            for m in index.matches(&s.tokens, script.matching.example_similarity) {
+                let stage = &script.stages[m.stage];
+                if mine.iter().any(|(k, _, _)| *k == m.stage)
+                    || !s.speaks_for(stage.speaker)
+                    || !allowed(stage, s.seg.start_s)
+                {
+                    continue;
+                }
+                let hit = s.whole(&stage.id, m.example, Method::Example, m.similarity);
+                mine.push((m.stage, None, hit));
+            }
+        }
+        let model = match (&script.model, lang, ctx) {
+            (Some((_, model)), Some(l), Some(ctx)) => Some((model, l, ctx)),
+            _ => None,
+        };
+        let Some((model, l, ctx)) = model else {
+            hits.extend(mine.into_iter().map(|(_, _, h)| h));
+            continue;
+        };
+        let features = model::features(&s.tokens, ctx);
+        if mine.len() > 1
+            && let Some(p) = model.probabilities(l, &features)
+        {
+            // Several stages matched in one sentence (an example spans them all): the model
+            // says which it is. Stages matched in different sentences all stay.
+            let prob = |k: usize| {
+                let id = &script.stages[k].id;
+                model.classes.iter().position(|c| c == id).map_or(0.0, |c| p[c])
+            };
+            let rivals = |a: &(usize, Option<usize>, Hit), b: &(usize, Option<usize>, Hit)| {
+                a.0 != b.0 && (a.1.is_none() || b.1.is_none() || a.1 == b.1)
+            };
+            let keep: Vec<bool> = mine
+                .iter()
+                .map(|a| !mine.iter().any(|b| rivals(a, b) && prob(b.0) > prob(a.0)))
+                .collect();
+            let mut keep = keep.into_iter();
+            mine.retain(|_| keep.next().unwrap_or(true));
+        }
+        if !mine.is_empty() {
+            hits.extend(mine.into_iter().map(|(_, _, h)| h));
+            continue;
+        }
+        let Some(p) = model.predict(l, &features) else { continue };
+        let Some(stage) = script.stages.iter().find(|st| st.id == model.classes[p.class]) else {
+            continue; // `none`
+        };
+        let early_enough = stage.within_s.is_none_or(|w| s.seg.start_s <= w);
+        if p.probability >= model.min_probability && s.speaks_for(stage.speaker) && early_enough {
+            let why: Vec<String> =
+                p.top.iter().map(|(f, w)| format!("{} {w:+.2}", s.describe(f))).collect();
+            let phrase = format!("model: {}", why.join("; "));
+            hits.push(s.whole(&stage.id, phrase, Method::Model, p.probability));
         }
     }
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));

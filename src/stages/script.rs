@@ -4,7 +4,9 @@
 //! Takes: the script's text and its path (for messages). Gives: a [`Script`], or a
 //! [`ScriptError`] naming the file, the line and what is wrong. Must not: look at calls.
 
+use super::examples::ExampleIndex;
 use super::matcher::{MatchOptions, Phrase};
+use super::model::StageModel;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -15,6 +17,10 @@ use toml::Spanned;
 pub const DEFAULT_SCRIPT: &str = include_str!("../../scripts/default.toml");
 /// How `--script` names the built-in script in messages and reports.
 pub const DEFAULT_SCRIPT_PATH: &str = "<built-in scripts/default.toml>";
+/// The stage model shipped with callgauge, named `model = "builtin"` in a script: trained by
+/// `callgauge script train` on the development trades of `fixtures/utterances/`, for the stage
+/// ids greeting, needs_discovery, presentation, objection_handling and closing.
+pub const BUILTIN_MODEL: &str = include_str!("../../scripts/builtin.model.toml");
 
 /// A script that could not be used: `<path>:<line>: <what is wrong>`.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -79,6 +85,12 @@ pub struct StageDef {
     /// An optional stage (objection handling) need not come before the later ones.
     pub optional: bool,
     pub phrases: Phrases,
+    /// Whole sentences from real calls, per language, matched by similarity.
+    pub examples: Phrases,
+    /// The stage counts only in the call's first seconds.
+    pub within_s: Option<f64>,
+    /// Its phrases and examples count only within `handle_within_s` after an objection.
+    pub after_objection: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -170,9 +182,14 @@ pub struct Script {
     pub name: String,
     /// Where it came from, as given to `--script`.
     pub path: String,
-    /// sha256 of the file's bytes, so a report says exactly which script scored it.
+    /// sha256 of the file's bytes (followed by its model file's, if it names one), so a report
+    /// says exactly which script scored it.
     pub sha256: String,
     pub matching: MatchOptions,
+    /// The stage examples of every stage, per language.
+    pub examples: BTreeMap<String, ExampleIndex>,
+    /// The stage model, if the script names one, and how it named it.
+    pub model: Option<(String, StageModel)>,
     /// In script order.
     pub stages: Vec<StageDef>,
     pub checklist: Vec<ChecklistItem>,
@@ -218,13 +235,21 @@ pub struct ScriptInfo {
     pub name: String,
     /// As given to `--script`, or `<built-in scripts/default.toml>`.
     pub path: String,
-    /// sha256 of the script file's bytes.
+    /// sha256 of the script file's bytes, followed by its model file's when it names one.
     pub sha256: String,
+    /// The stage model the script names (`builtin` or a path relative to the script), or
+    /// `null` when stages come from phrases and examples alone.
+    pub model: Option<String>,
 }
 
 impl Script {
     pub fn info(&self) -> ScriptInfo {
-        ScriptInfo { name: self.name.clone(), path: self.path.clone(), sha256: self.sha256.clone() }
+        ScriptInfo {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            sha256: self.sha256.clone(),
+            model: self.model.as_ref().map(|(name, _)| name.clone()),
+        }
     }
 }
 
@@ -234,6 +259,8 @@ type RawPhrases = BTreeMap<String, Vec<String>>;
 #[serde(deny_unknown_fields)]
 struct RawScript {
     name: String,
+    /// `builtin`, or a model file's path relative to the script.
+    model: Option<Spanned<String>>,
     #[serde(default)]
     matching: MatchOptions,
     stages: Vec<RawStage>,
@@ -256,7 +283,13 @@ struct RawStage {
     speaker: SpeakerRule,
     #[serde(default)]
     optional: bool,
+    #[serde(default = "no_phrases")]
     phrases: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    examples: Spanned<RawPhrases>,
+    within_s: Option<Spanned<f64>>,
+    #[serde(default)]
+    after_objection: bool,
 }
 
 fn agent() -> SpeakerRule {
@@ -332,11 +365,28 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
     let checklist = p.checklist(&raw.checklist, &stages)?;
     let objections = p.objections(&raw.objections.categories)?;
     check_numbers(&raw, &|line, message| p.fail(line, message))?;
+    let mut hashed = text.as_bytes().to_vec();
+    let model = match &raw.model {
+        Some(name) => {
+            let (model_text, model) = p.model(name, &stages)?;
+            hashed.extend_from_slice(model_text.as_bytes());
+            Some((name.get_ref().clone(), model))
+        }
+        None => None,
+    };
+    let mut by_lang: BTreeMap<String, Vec<(usize, String)>> = BTreeMap::new();
+    for (i, stage) in stages.iter().enumerate() {
+        for (lang, ex) in &stage.examples.0 {
+            by_lang.entry(lang.clone()).or_default().push((i, ex.text.clone()));
+        }
+    }
     Ok(Script {
         name: raw.name.clone(),
         path: path.into(),
-        sha256: crate::hash::bytes_sha256(text.as_bytes()),
+        sha256: crate::hash::bytes_sha256(&hashed),
         matching: raw.matching,
+        examples: by_lang.into_iter().map(|(l, ex)| (l, ExampleIndex::new(&ex))).collect(),
+        model,
         stages,
         checklist,
         handle_within_s: raw.objections.handle_within_s,
@@ -396,9 +446,16 @@ impl Parser<'_> {
                 );
             }
             let phrases = self.compile(&s.phrases, &format!("stage {id:?}"))?;
-            if phrases.0.is_empty() {
-                let line = self.line_of(s.phrases.span());
-                return Err(self.fail(line, format!("stage {id:?} has no phrases")));
+            let examples = self.compile(&s.examples, &format!("stage {id:?} examples"))?;
+            if phrases.0.is_empty() && examples.0.is_empty() {
+                let line = self.line_of(s.id.span());
+                return Err(self.fail(line, format!("stage {id:?} has no phrases and no examples")));
+            }
+            if let Some(w) = &s.within_s
+                && !(w.get_ref().is_finite() && *w.get_ref() > 0.0)
+            {
+                let message = format!("stage {id:?}: within_s must be a number of seconds > 0");
+                return Err(self.fail(self.line_of(w.span()), message));
             }
             stages.push(StageDef {
                 id: id.clone(),
@@ -406,12 +463,46 @@ impl Parser<'_> {
                 speaker: s.speaker,
                 optional: s.optional,
                 phrases,
+                examples,
+                within_s: s.within_s.as_ref().map(|w| *w.get_ref()),
+                after_objection: s.after_objection,
             });
         }
         if stages.is_empty() {
             return Err(self.fail(None, "the script has no [[stages]]".into()));
         }
         Ok(stages)
+    }
+
+    /// Reads the model a script names: `builtin`, or a file relative to the script's folder.
+    /// Its stages must be stages of the script.
+    fn model(
+        &self,
+        name: &Spanned<String>,
+        stages: &[StageDef],
+    ) -> Result<(String, StageModel), ScriptError> {
+        let line = self.line_of(name.span());
+        let text = if name.get_ref() == "builtin" {
+            BUILTIN_MODEL.to_string()
+        } else {
+            let dir = std::path::Path::new(self.path).parent().unwrap_or(std::path::Path::new(""));
+            let file = dir.join(name.get_ref());
+            std::fs::read_to_string(&file).map_err(|e| {
+                self.fail(line, format!("model {}: cannot read: {e}", file.display()))
+            })?
+        };
+        let model = StageModel::parse(&text, &format!("model {:?}", name.get_ref()))
+            .map_err(|e| self.fail(line, e))?;
+        if let Some(c) = model.classes.iter().skip(1).find(|c| !stages.iter().any(|s| &s.id == *c))
+        {
+            let message = format!(
+                "model {:?} names stage {c:?}, which this script does not have (retrain it with \
+                 `callgauge script train`, or remove the `model` line)",
+                name.get_ref()
+            );
+            return Err(self.fail(line, message));
+        }
+        Ok((text, model))
     }
 
     fn checklist(

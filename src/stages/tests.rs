@@ -23,7 +23,7 @@ fn the_default_script_parses() {
         ids,
         ["greeting", "needs_discovery", "presentation", "objection_handling", "closing"]
     );
-    assert_eq!(s.objections.len(), 5);
+    assert_eq!(s.objections.len(), 6);
     // The README documents these seven items by id.
     let items: Vec<&str> = s.checklist.iter().map(|i| i.id.as_str()).collect();
     let readme = include_str!("../../README.md");

@@ -1,0 +1,373 @@
+//! Labelled utterances: calls written out one utterance per row with the stage each belongs to,
+//! to measure a script (`callgauge script eval`) and to train its stage model (`callgauge script
+//! train`).
+//!
+//! The file is CSV or TSV (the delimiter is taken from the header: tab, `;` or `,`) with the
+//! columns `call`, `speaker` (`agent` or `customer`), `stage` (a stage id, or `-` / empty for
+//! none) and `text`, in call order; an optional `question` column (`1`/`0`) is scored too, and
+//! any other columns (tone, objection, …) are ignored. `fixtures/utterances/` is one.
+//!
+//! Takes: the files. Gives: calls of labelled utterances, each call turned into segments
+//! (4 s apart, so hits map back to rows) and scored against what a script finds. Must not: know
+//! how the script finds stages.
+
+use super::model::{self, Example, NONE, StageModel, TrainOptions};
+use super::{Facts, Script};
+use crate::transcript::{Role, Utterance};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// One labelled utterance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub call: String,
+    pub speaker: Role,
+    /// `None`: no stage.
+    pub stage: Option<String>,
+    pub question: Option<bool>,
+    pub text: String,
+}
+
+/// A call's rows, in order, and its language.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub id: String,
+    pub language: String,
+    pub rows: Vec<Row>,
+}
+
+impl Call {
+    /// The rows as transcript segments, 4 s apart.
+    pub fn segments(&self) -> Vec<Utterance> {
+        self.rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| Utterance {
+                speaker: r.speaker,
+                start_s: 4.0 * i as f64,
+                end_s: 4.0 * i as f64 + 3.0,
+                text: r.text.clone(),
+                words: Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// Reads labelled calls from `path`; `language` overrides the guess (Cyrillic letters → `ru`,
+/// otherwise `en`).
+pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
+    let name = path.display();
+    let bytes = std::fs::read(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{name}: not UTF-8 text"))?;
+    let header = text.lines().next().unwrap_or("");
+    let delimiter = [b'\t', b';', b','].into_iter().find(|d| header.contains(*d as char));
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter.unwrap_or(b','))
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let heads = reader.headers().map_err(|e| format!("{name}: {e}"))?.clone();
+    let col = |want: &str| heads.iter().position(|h| h.trim().eq_ignore_ascii_case(want));
+    let need =
+        |want: &str| col(want).ok_or_else(|| format!("{name}: the header has no {want} column"));
+    let (c_call, c_speaker, c_stage, c_text) =
+        (need("call")?, need("speaker")?, need("stage")?, need("text")?);
+    let c_question = col("question");
+    let mut calls: Vec<Call> = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| format!("{name}:{line}: {e}"))?;
+        let get = |c: usize| rec.get(c).unwrap_or("").trim();
+        let speaker = match get(c_speaker).to_ascii_lowercase().as_str() {
+            "agent" => Role::Agent,
+            "customer" => Role::Customer,
+            other => {
+                return Err(format!("{name}:{line}: speaker {other:?} is not agent or customer"));
+            }
+        };
+        let stage = match get(c_stage) {
+            "" | "-" => None,
+            s if s == NONE => None,
+            s => Some(s.to_string()),
+        };
+        let question = match c_question.map(get) {
+            None | Some("") => None,
+            Some("1") => Some(true),
+            Some("0") => Some(false),
+            Some(other) => return Err(format!("{name}:{line}: question {other:?} is not 1 or 0")),
+        };
+        let row = Row {
+            call: get(c_call).to_string(),
+            speaker,
+            stage,
+            question,
+            text: get(c_text).into(),
+        };
+        match calls.last_mut() {
+            Some(c) if c.id == row.call => c.rows.push(row),
+            _ => {
+                if calls.iter().any(|c| c.id == row.call) {
+                    return Err(format!(
+                        "{name}:{line}: call {:?} continues after other calls; keep a call's rows together",
+                        row.call
+                    ));
+                }
+                calls.push(Call { id: row.call.clone(), language: String::new(), rows: vec![row] });
+            }
+        }
+    }
+    for c in &mut calls {
+        c.language = match language {
+            Some(l) => l.to_string(),
+            None => {
+                let text: String = c.rows.iter().map(|r| r.text.as_str()).collect();
+                let cyr = text.chars().filter(|ch| ('\u{0400}'..='\u{04FF}').contains(ch)).count();
+                let latin = text.chars().filter(|ch| ch.is_ascii_alphabetic()).count();
+                if cyr > latin { "ru" } else { "en" }.to_string()
+            }
+        };
+    }
+    Ok(calls)
+}
+
+/// Counts for one stage or one figure.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Counts {
+    pub labelled: usize,
+    pub found: usize,
+    pub correct: usize,
+}
+
+impl Counts {
+    pub fn recall(&self) -> Option<f64> {
+        (self.labelled > 0).then(|| self.correct as f64 / self.labelled as f64)
+    }
+    pub fn precision(&self) -> Option<f64> {
+        (self.found > 0).then(|| self.correct as f64 / self.found as f64)
+    }
+    pub fn f1(&self) -> Option<f64> {
+        let (r, p) = (self.recall()?, self.precision()?);
+        (r + p > 0.0).then(|| 2.0 * r * p / (r + p))
+    }
+    fn add(&mut self, labelled: bool, found: bool) {
+        self.labelled += labelled as usize;
+        self.found += found as usize;
+        self.correct += (labelled && found) as usize;
+    }
+}
+
+/// A labelled utterance the script got wrong.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Miss {
+    pub call: String,
+    pub text: String,
+    /// The labelled stage, if any.
+    pub labelled: Option<String>,
+    /// What the script found there.
+    pub found: Vec<String>,
+}
+
+/// How a script does on labelled calls of one language.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Evaluation {
+    pub language: String,
+    pub calls: usize,
+    pub utterances: usize,
+    /// Per stage, utterance by utterance.
+    pub stages: BTreeMap<String, Counts>,
+    /// All stages together, utterance by utterance.
+    pub total: Counts,
+    /// Stages reached per call (what the funnel counts).
+    pub reached: Counts,
+    /// Questions, utterance by utterance (rows with a question label).
+    pub questions: Counts,
+    /// Questions as Whisper often writes them: every "?" removed first.
+    pub questions_without_marks: Counts,
+    pub misses: Vec<Miss>,
+}
+
+/// Scores `script` on labelled calls, per language.
+pub fn evaluate(script: &Script, calls: &[Call]) -> Vec<Evaluation> {
+    let mut out: BTreeMap<String, Evaluation> = BTreeMap::new();
+    for call in calls {
+        let e = out.entry(call.language.clone()).or_insert_with(|| Evaluation {
+            language: call.language.clone(),
+            ..Evaluation::default()
+        });
+        let facts = Facts { language: Some(call.language.clone()), ..Facts::default() };
+        let result = super::evaluate(script, &call.segments(), &facts, None);
+        e.calls += 1;
+        e.utterances += call.rows.len();
+        let mut labelled_call = Vec::new();
+        for (i, row) in call.rows.iter().enumerate() {
+            let at = 4.0 * i as f64;
+            let found: Vec<String> = result
+                .stages
+                .hits
+                .iter()
+                .filter(|h| (h.start_s - at).abs() < 1e-9)
+                .map(|h| h.stage.clone())
+                .collect();
+            for stage in &script.stages {
+                let labelled = row.stage.as_deref() == Some(stage.id.as_str());
+                let hit = found.contains(&stage.id);
+                e.stages.entry(stage.id.clone()).or_default().add(labelled, hit);
+                e.total.add(labelled, hit);
+            }
+            if row.stage.as_ref().is_some_and(|s| !found.contains(s))
+                || found.iter().any(|f| row.stage.as_ref() != Some(f))
+            {
+                e.misses.push(Miss {
+                    call: call.id.clone(),
+                    text: row.text.clone(),
+                    labelled: row.stage.clone(),
+                    found: found.clone(),
+                });
+            }
+            labelled_call.extend(row.stage.clone());
+            if let Some(q) = row.question {
+                e.questions.add(q, crate::text::is_question(&row.text));
+                let bare = row.text.replace('?', ".");
+                e.questions_without_marks.add(q, crate::text::is_question(&bare));
+            }
+        }
+        for stage in &script.stages {
+            let labelled = labelled_call.contains(&stage.id);
+            let reached = result.stages.reached.contains(&stage.id);
+            e.reached.add(labelled, reached);
+        }
+    }
+    out.into_values().collect()
+}
+
+/// `callgauge script eval`'s table.
+pub fn table(script: &Script, evals: &[Evaluation], misses: bool) -> String {
+    use std::fmt::Write;
+    let pct = |x: Option<f64>| x.map_or("–".to_string(), |v| format!("{:.2}", v));
+    let mut out = String::new();
+    let line = |out: &mut String, name: &str, c: &Counts| {
+        let _ = writeln!(
+            out,
+            "  {name:<22} {:>8} {:>6} {:>8} {:>7} {:>9}",
+            c.labelled,
+            c.found,
+            c.correct,
+            pct(c.recall()),
+            pct(c.precision())
+        );
+    };
+    for e in evals {
+        let _ = writeln!(
+            out,
+            "{}: {} calls, {} utterances, script {:?}",
+            e.language, e.calls, e.utterances, script.name
+        );
+        let _ = writeln!(
+            out,
+            "  {:<22} {:>8} {:>6} {:>8} {:>7} {:>9}",
+            "stage", "labelled", "found", "correct", "recall", "precision"
+        );
+        for stage in &script.stages {
+            if let Some(c) = e.stages.get(&stage.id) {
+                line(&mut out, &stage.id, c);
+            }
+        }
+        line(&mut out, "all stages", &e.total);
+        line(&mut out, "reached per call", &e.reached);
+        line(&mut out, "questions", &e.questions);
+        line(&mut out, "questions without \"?\"", &e.questions_without_marks);
+        let _ = writeln!(
+            out,
+            "  question F1 {} (without \"?\": {})",
+            pct(e.questions.f1()),
+            pct(e.questions_without_marks.f1())
+        );
+        if misses {
+            for m in &e.misses {
+                let _ = writeln!(
+                    out,
+                    "  [{}] labelled {} found {}: {}",
+                    m.call,
+                    m.labelled.as_deref().unwrap_or("-"),
+                    if m.found.is_empty() { "-".to_string() } else { m.found.join("+") },
+                    m.text
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Trains a stage model for `script`'s stages from labelled calls (agent utterances only), one
+/// set of weights per language.
+pub fn train(
+    script: &Script,
+    calls: &[Call],
+    opt: TrainOptions,
+    min_probability: f64,
+    trained_on: String,
+) -> Result<StageModel, String> {
+    let mut classes = vec![NONE.to_string()];
+    classes.extend(script.stages.iter().map(|s| s.id.clone()));
+    let mut rows: BTreeMap<String, Vec<Example>> = BTreeMap::new();
+    for call in calls {
+        let feats = super::utterance_features(script, &call.segments(), Some(&call.language));
+        for (row, f) in call.rows.iter().zip(feats) {
+            let Some(features) = f else { continue };
+            let class = match &row.stage {
+                None => 0,
+                Some(s) => {
+                    1 + script.stages.iter().position(|st| &st.id == s).ok_or_else(|| {
+                        format!("call {:?}: stage {s:?} is not a stage of the script", call.id)
+                    })?
+                }
+            };
+            rows.entry(call.language.clone()).or_default().push(Example { features, class });
+        }
+    }
+    if rows.is_empty() {
+        return Err("no agent utterances to train on".into());
+    }
+    let languages =
+        rows.into_iter().map(|(lang, ex)| (lang, model::train(&ex, classes.len(), opt))).collect();
+    Ok(StageModel { classes, min_probability, languages, trained_on })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn reads_tsv_and_semicolon_csv_and_guesses_the_language() {
+        let f = write(
+            "call\tspeaker\tstage\tquestion\ttone\ttext\n\
+             a\tagent\tgreeting\t0\tfriendly\tGood morning, Anna from Acme.\n\
+             a\tcustomer\t-\t0\tneutral\tHi.\n\
+             b\tagent\t\t1\tneutral\tСколько у вас машин?\n",
+        );
+        let calls = read(f.path(), None).unwrap();
+        assert_eq!(calls.len(), 2);
+        assert_eq!((calls[0].language.as_str(), calls[1].language.as_str()), ("en", "ru"));
+        assert_eq!(calls[0].rows[0].stage.as_deref(), Some("greeting"));
+        assert_eq!(calls[0].rows[1].stage, None);
+        assert_eq!(calls[1].rows[0].question, Some(true));
+        let g = write("call;speaker;stage;text\nx;agent;closing;Bye\n");
+        assert_eq!(read(g.path(), Some("en")).unwrap()[0].rows[0].text, "Bye");
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_file_and_line() {
+        let f = write("call,speaker,stage,text\na,boss,-,hi\n");
+        let e = read(f.path(), None).unwrap_err();
+        assert!(e.contains(":2:") && e.contains("\"boss\""), "{e}");
+        let g = write("call,speaker,text\na,agent,hi\n");
+        assert!(read(g.path(), None).unwrap_err().contains("no stage column"));
+        let h = write("call,speaker,stage,text\na,agent,-,x\nb,agent,-,y\na,agent,-,z\n");
+        assert!(read(h.path(), None).unwrap_err().contains("keep a call's rows together"));
+    }
+}
