@@ -61,5 +61,28 @@ fn stages(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, stages);
+/// The sales script (phrases, examples and the built-in stage model) on a 10-minute call: the
+/// labelled development calls of fixtures/utterances/ one after another, 4 s per utterance,
+/// until 150 utterances (600 s).
+fn script(c: &mut Criterion) {
+    use callgauge::stages::{Facts, evaluate, labels, script};
+    let script = script::default_script().expect("the default script parses");
+    for lang in ["en", "ru"] {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("fixtures/utterances/dev/{lang}.tsv"));
+        let calls = labels::read(&path, Some(lang)).expect("the corpus reads");
+        let mut segments: Vec<_> = calls.iter().flat_map(|c| c.segments()).collect();
+        segments.truncate(150);
+        for (i, s) in segments.iter_mut().enumerate() {
+            s.start_s = 4.0 * i as f64;
+            s.end_s = s.start_s + 3.0;
+        }
+        let facts = Facts { language: Some(lang.into()), ..Facts::default() };
+        c.bench_function(&format!("sales script, 10-minute call ({lang}, 150 utterances)"), |b| {
+            b.iter(|| evaluate(&script, black_box(&segments), &facts, None))
+        });
+    }
+}
+
+criterion_group!(benches, stages, script);
 criterion_main!(benches);

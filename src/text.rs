@@ -22,6 +22,9 @@ pub struct Token {
     pub word: String,
     /// Its Snowball stem.
     pub stem: String,
+    /// Letters in `word` and in `stem` (matching compares them for every pair of words).
+    pub word_chars: usize,
+    pub stem_chars: usize,
 }
 
 fn stemmer(cyrillic: bool) -> &'static Stemmer {
@@ -71,7 +74,7 @@ pub fn tokens(text: &str) -> Vec<Token> {
         .into_iter()
         .map(|word| {
             let stem = stemmer(word.chars().any(is_cyrillic)).stem(&word).into_owned();
-            Token { word, stem }
+            Token { word_chars: word.chars().count(), stem_chars: stem.chars().count(), word, stem }
         })
         .collect()
 }

@@ -83,15 +83,19 @@ fn similar(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
     if a.stem == b.stem || a.word == b.word {
         return true;
     }
-    let (la, lb) = (a.stem.chars().count(), b.stem.chars().count());
+    let (la, lb) = (a.stem_chars, b.stem_chars);
     let (short, long) = if la <= lb { (&a.stem, &b.stem) } else { (&b.stem, &a.stem) };
     if la.min(lb) >= opt.min_prefix_len && long.starts_with(short.as_str()) {
         return true;
     }
-    let long_enough =
-        |x: &str, y: &str| x.chars().count().min(y.chars().count()) >= opt.min_edit_len;
-    (long_enough(&a.stem, &b.stem) && strsim::levenshtein(&a.stem, &b.stem) <= opt.max_edits)
-        || (long_enough(&a.word, &b.word) && strsim::levenshtein(&a.word, &b.word) <= opt.max_edits)
+    // Within `max_edits` only if long enough and the lengths differ by at most `max_edits`
+    // (checked first: it spares almost every Levenshtein distance).
+    let close = |x: &str, lx: usize, y: &str, ly: usize| {
+        lx.min(ly) >= opt.min_edit_len
+            && lx.abs_diff(ly) <= opt.max_edits
+            && strsim::levenshtein(x, y) <= opt.max_edits
+    };
+    close(&a.stem, la, &b.stem, lb) || close(&a.word, a.word_chars, &b.word, b.word_chars)
 }
 
 #[cfg(test)]

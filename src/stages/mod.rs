@@ -251,34 +251,30 @@ impl<'a> Said<'a> {
 
 /// Where each utterance stands in the call, for the stage model: `None` for utterances that do
 /// not speak for the agent (mono calls' utterances all do).
-fn contexts(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<Option<model::Context>> {
+fn contexts(said: &[Said], objections: &[ObjectionOut]) -> Vec<Option<model::Context>> {
     let agent: Vec<usize> =
         (0..said.len()).filter(|&i| said[i].speaks_for(SpeakerRule::Agent)).collect();
-    let objection = |s: &Said| {
-        script
-            .objections
-            .iter()
-            .any(|c| s.find("", &c.customer.for_language(lang), script).is_some())
+    let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
+    let objects = |p: &Said| {
+        p.speaks_for(SpeakerRule::Customer)
+            && objections.iter().any(|o| (p.seg.start_s..=p.seg.end_s).contains(&o.at_s))
     };
-    (0..said.len())
-        .map(|i| {
-            let rank = agent.iter().position(|&a| a == i)?;
-            let s = &said[i];
-            // The other side's utterance just before this one (any utterance on a mono call).
-            let prev = said[..i]
-                .iter()
-                .rev()
-                .find(|p| p.seg.speaker != s.seg.speaker || s.seg.speaker == Role::Unknown);
-            Some(model::Context {
-                opening: rank < 2,
-                ending: rank + 2 >= agent.len(),
-                question: text::is_question(&s.seg.text),
-                after_question: prev.is_some_and(|p| text::is_question(&p.seg.text)),
-                after_objection: prev
-                    .is_some_and(|p| p.speaks_for(SpeakerRule::Customer) && objection(p)),
-            })
-        })
-        .collect()
+    let mut out = vec![None; said.len()];
+    for (rank, &i) in agent.iter().enumerate() {
+        let s = &said[i];
+        // The other side's utterance just before this one (any utterance on a mono call).
+        let prev = (0..i)
+            .rev()
+            .find(|&j| said[j].seg.speaker != s.seg.speaker || s.seg.speaker == Role::Unknown);
+        out[i] = Some(model::Context {
+            opening: rank < 2,
+            ending: rank + 2 >= agent.len(),
+            question: asks[i],
+            after_question: prev.is_some_and(|j| asks[j]),
+            after_objection: prev.is_some_and(|j| objects(&said[j])),
+        });
+    }
+    out
 }
 
 /// The stage model's features of each utterance (`None` for those not speaking for the agent):
@@ -289,7 +285,7 @@ pub fn utterance_features(
     lang: Option<&str>,
 ) -> Vec<Option<Vec<String>>> {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
-    let ctx = contexts(script, &said, lang);
+    let ctx = contexts(&said, &find_objections(script, &said, lang));
     said.iter().zip(ctx).map(|(s, c)| c.map(|c| model::features(&s.tokens, &c))).collect()
 }
 
@@ -344,7 +340,7 @@ fn find_stages(
     };
     let mut hits = Vec::new();
     let contexts =
-        if script.model.is_some() { contexts(script, said, lang) } else { vec![None; said.len()] };
+        if script.model.is_some() { contexts(said, objections) } else { vec![None; said.len()] };
     for (s, ctx) in said.iter().zip(&contexts) {
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
         // utterance), hit.
