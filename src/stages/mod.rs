@@ -330,9 +330,19 @@ fn find_stages(
     lang: Option<&str>,
     objections: &[ObjectionOut],
 ) -> StagesOut {
+    // `within_s` counts from the agent's first words, not from the start of the recording
+    // (a recorder may have kept ringing, a menu or hold music before them).
+    let first_words = said
+        .iter()
+        .filter(|s| s.speaks_for(SpeakerRule::Agent))
+        .map(|s| s.seg.start_s)
+        .fold(f64::INFINITY, f64::min);
+    let early = |stage: &script::StageDef, at: f64| {
+        stage.within_s.is_none_or(|w| at - first_words.min(at) <= w)
+    };
     // Where a stage's phrases and examples may count.
     let allowed = |stage: &script::StageDef, at: f64| {
-        stage.within_s.is_none_or(|w| at <= w)
+        early(stage, at)
             && (!stage.after_objection
                 || objections
                     .iter()
@@ -404,7 +414,7 @@ fn find_stages(
         let Some(stage) = script.stages.iter().find(|st| st.id == model.classes[p.class]) else {
             continue; // `none`
         };
-        let early_enough = stage.within_s.is_none_or(|w| s.seg.start_s <= w);
+        let early_enough = early(stage, s.seg.start_s);
         if p.probability >= model.min_probability && s.speaks_for(stage.speaker) && early_enough {
             let why: Vec<String> =
                 p.top.iter().map(|(f, w)| format!("{} {w:+.2}", s.describe(f))).collect();

@@ -87,7 +87,7 @@ pub struct StageDef {
     pub phrases: Phrases,
     /// Whole sentences from real calls, per language, matched by similarity.
     pub examples: Phrases,
-    /// The stage counts only in the call's first seconds.
+    /// The stage counts only within this many seconds of the agent's first words.
     pub within_s: Option<f64>,
     /// Its phrases and examples count only within `handle_within_s` after an objection.
     pub after_objection: bool,

@@ -221,3 +221,22 @@ fn a_language_key_that_is_not_iso_639_1_is_refused() {
     assert!(e.starts_with("s.toml:5: stage \"a\": language \"eng\" is not an ISO 639-1"), "{e}");
     assert!(script::parse(&text.replace("eng", "en"), "s.toml").is_ok());
 }
+
+#[test]
+fn a_greeting_counts_from_the_agents_first_words_not_the_recordings_start() {
+    // Ringing and a menu for 70 s, then the agent greets: still a greeting.
+    let late_start = [
+        seg(Role::Agent, 70.0, "Good morning, this is Anna from Acme."),
+        seg(Role::Customer, 73.0, "Hi."),
+    ];
+    let r = evaluate(&script(), &late_start, &en(), None);
+    assert_eq!(r.stages.reached.first().map(String::as_str), Some("greeting"));
+    // "Have a good afternoon" two minutes into the talk is not a greeting.
+    let farewell = [
+        seg(Role::Agent, 1.0, "How many orders do you place a week?"),
+        seg(Role::Customer, 4.0, "About ten."),
+        seg(Role::Agent, 130.0, "Perfect, have a good afternoon."),
+    ];
+    let r = evaluate(&script(), &farewell, &en(), None);
+    assert!(!r.stages.reached.contains(&"greeting".to_string()), "{:?}", r.stages.hits);
+}
