@@ -27,6 +27,13 @@ pub struct Token {
     pub stem_chars: usize,
 }
 
+impl Token {
+    /// What stage matching counts: the stem, or `#` for a number (any number is one term).
+    pub fn term(&self) -> &str {
+        if self.word.bytes().all(|b| b.is_ascii_digit()) { "#" } else { &self.stem }
+    }
+}
+
 fn stemmer(cyrillic: bool) -> &'static Stemmer {
     static RU: OnceLock<Stemmer> = OnceLock::new();
     static EN: OnceLock<Stemmer> = OnceLock::new();

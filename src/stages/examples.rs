@@ -14,12 +14,10 @@
 use crate::text::{Token, tokens};
 use std::collections::HashMap;
 
-/// The terms of a text: stems and stem pairs, deduplicated.
-fn terms(tokens: &[Token]) -> Vec<String> {
-    let stems: Vec<&str> = tokens
-        .iter()
-        .map(|t| if t.word.bytes().all(|b| b.is_ascii_digit()) { "#" } else { t.stem.as_str() })
-        .collect();
+/// The terms of a text: stems and stem pairs, deduplicated (also the stage model's text
+/// features).
+pub fn terms(tokens: &[Token]) -> Vec<String> {
+    let stems: Vec<&str> = tokens.iter().map(Token::term).collect();
     let mut out: Vec<String> = stems.iter().map(|s| s.to_string()).collect();
     out.extend(stems.windows(2).map(|p| format!("{} {}", p[0], p[1])));
     out.sort_unstable();

@@ -192,17 +192,10 @@ impl<'a> Said<'a> {
             return what.to_string();
         }
         let stems: Vec<&str> = feature.split(' ').collect();
-        let stem_of = |t: &text::Token| {
-            if t.word.bytes().all(|b| b.is_ascii_digit()) {
-                "#".to_string()
-            } else {
-                t.stem.clone()
-            }
-        };
         let words = self
             .tokens
             .windows(stems.len())
-            .find(|w| w.iter().zip(&stems).all(|(t, s)| stem_of(t) == *s))
+            .find(|w| w.iter().zip(&stems).all(|(t, s)| t.term() == *s))
             .map(|w| w.iter().map(|t| t.word.as_str()).collect::<Vec<_>>().join(" "));
         format!("\"{}\"", words.unwrap_or_else(|| feature.to_string()))
     }

@@ -43,12 +43,7 @@ pub struct Context {
 
 /// The features of an utterance, deduplicated, in a fixed order.
 pub fn features(tokens: &[Token], ctx: &Context) -> Vec<String> {
-    let stems: Vec<&str> = tokens
-        .iter()
-        .map(|t| if t.word.bytes().all(|b| b.is_ascii_digit()) { "#" } else { t.stem.as_str() })
-        .collect();
-    let mut out: Vec<String> = stems.iter().map(|s| s.to_string()).collect();
-    out.extend(stems.windows(2).map(|p| format!("{} {}", p[0], p[1])));
+    let mut out = super::examples::terms(tokens);
     let flags = [
         ctx.opening,
         ctx.ending,
