@@ -21,6 +21,7 @@ if ((${#need[@]})); then
 fi
 
 python3 models/provision.py                    # models/ggml-base.bin, sha256-checked
+python3 models/provision_speaker.py            # models/ge2e-resemblyzer.f32 (mono calls), sha256-checked
 python3 fixtures/fetch_real_speech.py >/dev/null  # jfk.wav for the tests, sha256-checked
 # The team report's tests read its CSV exports back with pandas, as its users do.
 python3 -c 'import pandas' 2>/dev/null || python3 -m pip install --quiet 'pandas>=2,<4'

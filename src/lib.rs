@@ -15,6 +15,7 @@
 
 pub mod config;
 pub mod decode;
+pub mod diarize;
 pub mod discover;
 pub mod dsp;
 pub mod error;

@@ -38,6 +38,23 @@ pub fn jfk() -> std::path::PathBuf {
     path
 }
 
+/// A real two-party telephone-band conversation (30 s, 16 kHz mono) with its speaker labels
+/// (RTTM), from the pyannote.audio 3.3.2 wheel on PyPI, sha256-checked: (wav, rttm).
+pub fn two_party() -> (PathBuf, PathBuf) {
+    let out = Command::new("python3")
+        .arg(root().join("fixtures/fetch_real_speech.py"))
+        .arg("--two-party")
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "fetch_real_speech.py --two-party failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wav = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    (wav.clone(), wav.with_extension("rttm"))
+}
+
 pub struct Run {
     pub code: i32,
     pub stderr: String,
