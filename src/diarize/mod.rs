@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn one_voice_with_a_stray_window_is_not_two_speakers() {
-        let mut emb: Vec<Vector> = (0..40).map(|k| v(&[(0, 1.0), (1, 0.01 * k as f32)])).collect();
+        let mut emb: Vec<Vector> = (0..40).map(|_| v(&[(0, 1.0), (1, 0.2)])).collect();
         emb.push(v(&[(5, 1.0)]));
         assert!(learn(&emb, &[1.0; 41]).is_none());
     }
