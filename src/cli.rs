@@ -315,6 +315,17 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t = Side::Left)]
     pub agent_channel: Side,
 
+    /// Speaker-embedding weights for mono calls (two voices are told apart, and the one that
+    /// says the script is the agent). Default: `models/ge2e-resemblyzer.f32` in the current
+    /// folder, else beside the callgauge checkout the binary was built in (built by `./setup.sh`).
+    #[arg(long, value_name = "PATH", env = "CALLGAUGE_SPEAKER_MODEL")]
+    pub speaker_model: Option<PathBuf>,
+
+    /// Do not separate the voices of mono calls: they keep one `unknown` speaker and `null`
+    /// per-speaker figures.
+    #[arg(long, conflicts_with = "speaker_model")]
+    pub no_diarize: bool,
+
     /// Calls processed in parallel (default: cores / --threads, at most the number of files).
     #[arg(short, long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -494,13 +505,16 @@ impl AnalyzeArgs {
                 dead_air_min_s: self.dead_air_min_s,
             },
             asr: AsrConfig {
-                model_path: self.model.unwrap_or_else(default_model),
+                model_path: self.model.unwrap_or_else(|| beside_checkout("models/ggml-base.bin")),
                 language,
                 threads,
                 beam_size: usize::from(self.beam_size),
                 retry_beam_below: self.retry_beam_below.0,
             },
             vad: VadConfig::default(),
+            speaker_model: (!self.no_diarize).then(|| {
+                self.speaker_model.unwrap_or_else(|| beside_checkout("models/ge2e-resemblyzer.f32"))
+            }),
             limits: Limits {
                 max_duration_s: self.max_duration_s,
                 max_file_bytes: self.max_file_mb << 20,
@@ -550,10 +564,10 @@ fn cap_jobs(jobs: usize, threads: usize, files: usize, cores: usize) -> usize {
     cap
 }
 
-/// `models/ggml-base.bin` in the current folder if it is there, else in the checkout the binary
-/// was built in (`target/release/callgauge` → `models/`).
-fn default_model() -> PathBuf {
-    let here = PathBuf::from("models/ggml-base.bin");
+/// A model file (`models/…`) in the current folder if it is there, else in the checkout the
+/// binary was built in (`target/release/callgauge` → `models/`).
+fn beside_checkout(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
     if here.is_file() {
         return here;
     }
@@ -595,6 +609,7 @@ mod tests {
         (from_cli.jobs, from_cli.asr.threads) = (lib.jobs, lib.asr.threads);
         // The model is looked for beside the binary too, and may come from CALLGAUGE_MODEL.
         from_cli.asr.model_path.clone_from(&lib.asr.model_path);
+        from_cli.speaker_model.clone_from(&lib.speaker_model);
         assert_eq!(format!("{from_cli:?}"), format!("{lib:?}"));
     }
 }

@@ -120,6 +120,9 @@ pub struct Config {
     pub turns: TurnConfig,
     pub asr: AsrConfig,
     pub vad: VadConfig,
+    /// The speaker-embedding weights mono calls are diarized with (`--speaker-model`); `None`
+    /// (`--no-diarize`): a mono call keeps one `unknown` speaker.
+    pub speaker_model: Option<PathBuf>,
     pub limits: Limits,
     /// Recordings are analyzed in windows of about this many seconds (`pipeline::window`).
     pub window_s: f64,
@@ -184,6 +187,7 @@ impl Config {
                 retry_beam_below: Some(-0.22),
             },
             vad: VadConfig::default(),
+            speaker_model: Some(PathBuf::from("models/ge2e-resemblyzer.f32")),
             limits: Limits::default(),
             window_s: 600.0,
             script: Arc::new(script),

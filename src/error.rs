@@ -135,6 +135,12 @@ pub enum FatalError {
         "model file {0} not found: build the default model with `./setup.sh` (or `python3 models/provision.py`) in the callgauge checkout, or give any ggml Whisper file with --model <PATH> or CALLGAUGE_MODEL"
     )]
     ModelMissing(String),
+    #[error(
+        "speaker model {0} not found: mono calls are diarized with it; build it with `./setup.sh` (or `python3 models/provision_speaker.py`) in the callgauge checkout, give it with --speaker-model <PATH>, or analyze mono calls without speakers with --no-diarize"
+    )]
+    SpeakerModelMissing(String),
+    #[error("cannot load the speaker model {path}: {cause}")]
+    SpeakerModelLoad { path: String, cause: String },
     #[error("cannot load the Whisper model {path}: {cause}")]
     ModelLoad { path: String, cause: String },
     #[error("no audio files found in the inputs (looked for {0})")]

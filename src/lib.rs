@@ -29,6 +29,7 @@ pub mod redact;
 pub mod report;
 pub mod resample;
 pub mod rescore;
+pub mod roles;
 pub mod schedule;
 pub mod schema;
 pub mod speakers;

@@ -52,6 +52,9 @@ pub struct CallReport {
     pub duration_s: Option<f64>,
     /// `stereo` (speakers by channel) or `mono`.
     pub mode: Option<Mode>,
+    /// On a mono call: how its voices were told apart and which is the agent; `null` on stereo
+    /// calls, with `--no-diarize`, and in documents written before 0.7.0.
+    pub diarization: Option<Diarization>,
     /// ISO 639-1 code of the language the call was transcribed in; `null` when there was no
     /// speech to transcribe.
     pub language: Option<String>,
@@ -89,6 +92,27 @@ pub struct CallReport {
     /// version, options, script, the call's outcome row). A rerun into the same folder keeps a
     /// finished call whose recording, model and settings are unchanged.
     pub settings_sha256: Option<String>,
+}
+
+/// How a mono call's voices were separated, and which one was taken for the agent.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Diarization {
+    /// Voices found: 2, or 1 when one voice holds (nearly) all the speech.
+    pub speakers: usize,
+    /// `ge2e-windows-2means`: GE2E voice embeddings of 1.6 s windows of speech every 0.8 s,
+    /// split in two by spherical 2-means; each 10 ms of speech goes to the nearer voice.
+    pub method: String,
+    /// The speaker-embedding weights.
+    pub model: Option<ModelInfo>,
+    /// How sure the agent/customer assignment is, from 0.5 (a coin toss) to 1; `null` with one
+    /// voice.
+    pub confidence: Option<f64>,
+    /// The roles were assigned (`confidence` ≥ 0.7). When `false`, the call keeps one `unknown`
+    /// speaker and per-speaker figures are `null` with the reason.
+    pub roles_assigned: bool,
+    /// What decided which voice is the agent: the script stages each voice reaches when taken
+    /// for the agent, and who spoke first.
+    pub evidence: Option<String>,
 }
 
 /// Something about a call that makes its figures unreliable or worth a look.
@@ -162,6 +186,8 @@ pub struct Timings {
     pub resample: f64,
     /// Voice activity detection and speaker tracks.
     pub vad: f64,
+    /// Separating a mono call's voices (part of no other stage; 0 on stereo calls).
+    pub diarize: f64,
     /// Language detection and transcription.
     pub transcribe: f64,
     /// Metrics and the sales script.
@@ -182,6 +208,7 @@ impl CallReport {
             source,
             duration_s: None,
             mode: None,
+            diarization: None,
             language: None,
             warnings: Vec::new(),
             model,
@@ -267,7 +294,8 @@ pub struct BatchEntry {
     pub mode: Option<Mode>,
     /// The call's language; `null` when it failed or holds no speech.
     pub language: Option<String>,
-    /// The agent's share of speech (the 60/40 rule's figure); `null` on mono calls.
+    /// The agent's share of speech (the 60/40 rule's figure); `null` on mono calls whose voices
+    /// were not told apart.
     pub agent_share_of_speech: Option<f64>,
     /// The 60/40 verdict: `true` when the agent talked at most the allowed share.
     pub passed_60_40: Option<bool>,

@@ -51,10 +51,25 @@ impl Tracks {
     }
 }
 
-/// Separates the speakers of a mono recording: the slot for diarization. Returns the agent's
-/// and the customer's speech, or `None` when it cannot tell them apart.
+/// Separates the speakers of a mono recording: the slot for diarization. One instance serves
+/// one call, window after window, so it may keep what it learnt of the call's voices.
 pub trait Diarizer {
+    /// Two voices' speech within `speech` (window time): the voice heard first in the call
+    /// first (it becomes the provisional agent), or `None` when it cannot tell them apart.
     fn diarize(&mut self, audio: &[f32], speech: &[Interval]) -> Option<[Vec<Interval>; 2]>;
+
+    /// How it tells voices apart, for the call's JSON.
+    fn info(&self) -> DiarizerInfo {
+        DiarizerInfo { method: "custom", model: None }
+    }
+}
+
+/// A diarizer's method and model (`diarization` in the call JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiarizerInfo {
+    pub method: &'static str,
+    /// The model file's name and sha256, when it uses one.
+    pub model: Option<(String, String)>,
 }
 
 /// The call's tracks: by channel on a stereo call; on a mono call one `unknown` track, or the

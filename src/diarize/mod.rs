@@ -15,7 +15,7 @@
 
 pub mod ge2e;
 
-use crate::speakers::Diarizer;
+use crate::speakers::{Diarizer, DiarizerInfo};
 use crate::timeline::{Interval, normalize};
 use ge2e::Ge2e;
 use std::sync::Arc;
@@ -48,11 +48,18 @@ struct Voices {
 pub struct VoiceDiarizer {
     encoder: Arc<Ge2e>,
     voices: Option<Voices>,
+    model: Option<(String, String)>,
 }
 
 impl VoiceDiarizer {
     pub fn new(encoder: Arc<Ge2e>) -> Self {
-        VoiceDiarizer { encoder, voices: None }
+        VoiceDiarizer { encoder, voices: None, model: None }
+    }
+
+    /// Names the weights file (name, sha256) in the call's JSON.
+    pub fn with_model(mut self, name: String, sha256: String) -> Self {
+        self.model = Some((name, sha256));
+        self
     }
 }
 
@@ -64,6 +71,10 @@ struct Item {
 }
 
 impl Diarizer for VoiceDiarizer {
+    fn info(&self) -> DiarizerInfo {
+        DiarizerInfo { method: METHOD, model: self.model.clone() }
+    }
+
     fn diarize(&mut self, audio: &[f32], speech: &[Interval]) -> Option<[Vec<Interval>; 2]> {
         let (items, windows) = cut(audio, speech);
         if items.is_empty() {

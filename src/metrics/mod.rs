@@ -65,7 +65,7 @@ pub struct Speaker {
     /// Level of this speaker's speech.
     pub loudness_dbfs: Option<Loudness>,
     /// Why the figures are `null` (mono recording); `null` when they are measured.
-    pub unavailable_reason: Option<&'static str>,
+    pub unavailable_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -160,7 +160,11 @@ pub struct Rule6040 {
     pub agent_question_turn_share: Option<f64>,
 }
 
-const MONO_REASON: &str = "mono recording: speakers are not separated (no diarization yet), so per-speaker figures are not measured";
+/// Why a mono call analyzed with `--no-diarize` (or another pipeline without a diarizer) has no
+/// per-speaker figures.
+pub const NO_DIARIZER_REASON: &str = "mono recording analyzed without diarization (--no-diarize), so per-speaker figures are not measured";
+/// Why a mono call with one voice has no per-speaker figures.
+pub const ONE_VOICE_REASON: &str = "mono recording: only one voice was found (or one voice holds nearly all the speech), so per-speaker figures are not measured";
 const ROLES: [&str; 2] = ["agent", "customer"];
 
 fn ratio(num: f64, den: f64) -> Option<f64> {
@@ -315,16 +319,17 @@ pub fn two_speakers(
 }
 
 /// Figures for a call whose speakers are not told apart (mono): total speech and silences;
-/// per-speaker figures are `null` with a reason.
+/// per-speaker figures are `null` with `reason`.
 pub fn one_track(
     speech: &[Interval],
     duration_s: f64,
     max_agent_share: f64,
     cfg: &TurnConfig,
+    reason: String,
 ) -> (Speakers, Conversation, Rule6040) {
     let tt = turns::analyze([speech, &[]], duration_s, cfg);
     let conversation = conversation(speech, None, &tt, duration_s, false);
-    let unavailable = || Speaker { unavailable_reason: Some(MONO_REASON), ..Speaker::default() };
+    let unavailable = || Speaker { unavailable_reason: Some(reason.clone()), ..Speaker::default() };
     let rule = Rule6040 {
         agent_share_of_speech: None,
         max_agent_share,
@@ -420,7 +425,13 @@ mod tests {
 
     #[test]
     fn mono_reports_nulls_with_a_reason() {
-        let (s, c, r) = one_track(&[iv(1.0, 3.0), iv(6.0, 7.0)], 8.0, 0.4, &TurnConfig::default());
+        let (s, c, r) = one_track(
+            &[iv(1.0, 3.0), iv(6.0, 7.0)],
+            8.0,
+            0.4,
+            &TurnConfig::default(),
+            "why".into(),
+        );
         assert!(s.agent.speech_s.is_none() && s.agent.unavailable_reason.is_some());
         assert!(s.agent.turns.is_none() && s.agent.words_per_minute.is_none());
         assert_eq!(c.speech_s, 3.0);

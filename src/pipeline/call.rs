@@ -14,10 +14,10 @@ use crate::error::{CallError, Stage};
 use crate::hash::file_sha256;
 use crate::metrics::prosody::{PitchTracker, Prosody};
 use crate::metrics::{self, SpeakerInput};
-use crate::report::{CallReport, Source, Timings, Warning};
+use crate::report::{CallReport, Diarization, Source, Timings, Warning};
 use crate::resample::{Audio16k, to_16k};
 use crate::schedule::ThreadBudget;
-use crate::speakers::{self, Tracks};
+use crate::speakers::{self, Diarizer, Tracks};
 use crate::stages::{self, Facts, Outcome};
 use crate::timeline::Interval;
 use crate::transcribe::{ModelInfo, Segment, Transcriber};
@@ -38,6 +38,7 @@ struct Analysis {
     conversation: metrics::Conversation,
     rule: metrics::Rule6040,
     script: stages::ScriptResult,
+    diarization: Option<Diarization>,
 }
 
 /// One call to analyze: its file, id, the file's sha256 (or why it could not be read) and the
@@ -183,6 +184,7 @@ fn measure(
 ) -> Result<(Analysis, u64, usize), CallError> {
     let mut all = Stitched::default();
     let mut tracker = PitchTracker::default();
+    let mut diarizer = parts.diarizer.as_ref().map(|make| make());
     loop {
         let t = Instant::now();
         let window = windows.next_window()?;
@@ -194,6 +196,7 @@ fn measure(
             &mut all,
             &mut tracker,
             parts,
+            diarizer.as_mut().map(|d| &mut **d as &mut dyn Diarizer),
             transcriber,
             cfg,
             timings,
@@ -205,13 +208,13 @@ fn measure(
     let declared_s =
         stream.declared_frames.map(|f| f as f64 / f64::from(stream.sample_rate_hz.max(1)));
     let mut warnings = sanity::recording(duration_s, declared_s);
-    let tracks = all
+    let mut tracks = all
         .tracks
         .take()
         .unwrap_or_else(|| Tracks { mode: speakers::Mode::Mono, list: Vec::new() });
     let speech_s: f64 = tracks.list.iter().flat_map(|t| &t.speech).map(Interval::len_s).sum();
     // Without speech there is nothing to transcribe, and no language to detect.
-    let (language, segments) = match sanity::speech(speech_s) {
+    let (language, mut segments) = match sanity::speech(speech_s) {
         Some(silent) => {
             warnings.push(silent);
             (None, Vec::new())
@@ -223,8 +226,17 @@ fn measure(
             (all.language.take(), sanity::dedupe(segments))
         }
     };
+    let mut prosody = std::mem::take(&mut all.prosody);
+    let (diarization, reason) = match (tracks.mode, diarizer.as_deref()) {
+        (speakers::Mode::Mono, Some(d)) => {
+            let roles = (&mut tracks, &mut segments, &mut prosody);
+            let (out, reason) = assign_roles(roles, d, language.as_deref(), outcome, cfg);
+            (Some(out), reason)
+        }
+        _ => (None, metrics::NO_DIARIZER_REASON.to_owned()),
+    };
     let (speakers, conversation, rule) =
-        call_metrics(&tracks, std::mem::take(&mut all.prosody), &segments, duration_s, cfg);
+        call_metrics(&tracks, prosody, &segments, duration_s, cfg, reason);
     let facts = Facts {
         language: language.clone(),
         agent_share_of_speech: rule.agent_share_of_speech,
@@ -246,6 +258,7 @@ fn measure(
         conversation,
         rule,
         script,
+        diarization,
     };
     Ok((analysis, windows.stream().skipped_packets, all.channels))
 }
@@ -258,6 +271,7 @@ fn analyze_window(
     all: &mut Stitched,
     tracker: &mut PitchTracker,
     parts: &Components,
+    diarizer: Option<&mut dyn Diarizer>,
     transcriber: &mut dyn Transcriber,
     cfg: &Config,
     timings: &mut Timings,
@@ -277,10 +291,10 @@ fn analyze_window(
     timings.resample += t.elapsed().as_secs_f64();
     let t = Instant::now();
     let speech = speech_by_channel(&audio, (parts.vad)().as_mut(), &cfg.vad);
-    let mut diarizer = parts.diarizer.as_ref().map(|make| make());
-    let diarizer = diarizer.as_mut().map(|d| &mut **d as &mut dyn speakers::Diarizer);
-    let tracks = speakers::assign(&audio, speech, cfg.agent_channel, diarizer);
     timings.vad += t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let tracks = speakers::assign(&audio, speech, cfg.agent_channel, diarizer);
+    timings.diarize += t.elapsed().as_secs_f64();
     let t = Instant::now();
     let speech_s: f64 = tracks.list.iter().flat_map(|t| &t.speech).map(Interval::len_s).sum();
     if speech_s > 0.0 {
@@ -373,18 +387,86 @@ fn utterance(s: Segment, speaker: Role) -> Utterance {
     }
 }
 
+/// On a mono call the diarizer saw: decides which voice is the agent (see [`crate::roles`]),
+/// swaps the provisional roles if needed, or folds the voices back into one `unknown` speaker
+/// when unsure. Gives the `diarization` block and, for the unsure case, why per-speaker
+/// figures are `null`.
+fn assign_roles(
+    (tracks, segments, prosody): (&mut Tracks, &mut Vec<Utterance>, &mut Vec<Prosody>),
+    diarizer: &dyn Diarizer,
+    language: Option<&str>,
+    outcome: Option<&Outcome>,
+    cfg: &Config,
+) -> (Diarization, String) {
+    let info = diarizer.info();
+    let two = tracks.by_role(Role::Agent).is_some() && tracks.by_role(Role::Customer).is_some();
+    let decision = two.then(|| crate::roles::decide(&cfg.script, segments, language, outcome));
+    let mut out = Diarization {
+        speakers: if two { 2 } else { 1 },
+        method: info.method.to_owned(),
+        model: info.model.map(|(name, sha256)| ModelInfo { name, sha256 }),
+        confidence: decision.as_ref().map(|d| crate::output::round_ms(d.confidence)),
+        roles_assigned: false,
+        evidence: decision.as_ref().map(|d| d.evidence.clone()),
+    };
+    let Some(decision) = decision else {
+        return (out, metrics::ONE_VOICE_REASON.to_owned());
+    };
+    if decision.swap {
+        for t in &mut tracks.list {
+            t.role = match t.role {
+                Role::Agent => Role::Customer,
+                Role::Customer => Role::Agent,
+                other => other,
+            };
+        }
+        *segments = crate::roles::swapped(segments);
+    }
+    if decision.assigned() {
+        out.roles_assigned = true;
+        return (out, String::new());
+    }
+    // Unsure: one unknown speaker again, as without a diarizer.
+    let speech =
+        tracks.list.iter().fold(Vec::new(), |acc, t| crate::timeline::union(&acc, &t.speech));
+    let merged = prosody.drain(..).fold(Prosody::default(), |mut acc, p| {
+        acc.f0_hz.extend(p.f0_hz);
+        acc.level_dbfs.extend(p.level_dbfs);
+        acc
+    });
+    prosody.push(merged);
+    tracks.list.truncate(1);
+    tracks.list[0] = speakers::Track { role: Role::Unknown, speech, ..tracks.list[0].clone() };
+    segments.iter_mut().for_each(|s| s.speaker = Role::Unknown);
+    let reason = format!(
+        "mono recording: two voices were told apart, but which one is the agent is unsure \
+         (confidence {:.2} < {:.2}; {}), so per-speaker figures are not measured",
+        decision.confidence,
+        crate::roles::MIN_CONFIDENCE,
+        decision.evidence
+    );
+    (out, reason)
+}
+
 fn call_metrics(
     tracks: &Tracks,
     prosody: Vec<Prosody>,
     segments: &[Utterance],
     duration_s: f64,
     cfg: &Config,
+    unavailable: String,
 ) -> (metrics::Speakers, metrics::Conversation, metrics::Rule6040) {
     let role_index = |role| tracks.list.iter().position(|t| t.role == role);
     let (Some(agent), Some(customer)) = (role_index(Role::Agent), role_index(Role::Customer))
     else {
         let speech = tracks.list.first().map_or(&[][..], |t| t.speech.as_slice());
-        return metrics::one_track(speech, duration_s, cfg.max_agent_share, &cfg.turns);
+        return metrics::one_track(
+            speech,
+            duration_s,
+            cfg.max_agent_share,
+            &cfg.turns,
+            unavailable,
+        );
     };
     let mut prosody: Vec<Option<Prosody>> = prosody.into_iter().map(Some).collect();
     let mut input = |i: usize| {
@@ -413,6 +495,7 @@ fn build_report(
     let mut report = CallReport {
         duration_s: Some(a.duration_s),
         mode: Some(a.tracks.mode),
+        diarization: a.diarization,
         language: a.language,
         warnings: a.warnings,
         speakers: Some(a.speakers),

@@ -31,7 +31,7 @@ pub const MAX_UNFINISHED: usize = 2;
 pub fn settings_sha256(cfg: &Config, outcome: Option<&Outcome>) -> String {
     let text = format!(
         "callgauge {}\nagent {:?}\nmax share {:?}\nturns {:?}\nlanguage {:?}\nbeam {} retry {:?}\n\
-         vad {:?}\nwindow {}\nscript {}\noutcome {:?}\nredact {:?}\n",
+         vad {:?}\nwindow {}\nscript {}\noutcome {:?}\nredact {:?}\ndiarize {}\n",
         env!("CARGO_PKG_VERSION"),
         cfg.agent_channel,
         cfg.max_agent_share,
@@ -44,6 +44,7 @@ pub fn settings_sha256(cfg: &Config, outcome: Option<&Outcome>) -> String {
         cfg.script.sha256,
         outcome,
         cfg.redact,
+        cfg.speaker_model.is_some(),
     );
     bytes_sha256(text.as_bytes())
 }

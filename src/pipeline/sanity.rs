@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::report::{Warning, WarningCode};
 use crate::stages::{self, Facts, Outcome, ScriptResult};
 use crate::text::words;
-use crate::transcript::{Role, Utterance};
+use crate::transcript::Utterance;
 
 /// Calls shorter than this are not sales conversations (a dropped line, a test dial).
 pub const MIN_CALL_S: f64 = 5.0;
@@ -56,17 +56,7 @@ pub fn swapped_channels(
     outcome: Option<&Outcome>,
     found: &ScriptResult,
 ) -> Option<Warning> {
-    let swapped: Vec<Utterance> = segments
-        .iter()
-        .map(|s| {
-            let speaker = match s.speaker {
-                Role::Agent => Role::Customer,
-                Role::Customer => Role::Agent,
-                Role::Unknown => Role::Unknown,
-            };
-            Utterance { speaker, ..s.clone() }
-        })
-        .collect();
+    let swapped = crate::roles::swapped(segments);
     let other = stages::evaluate(&cfg.script, &swapped, facts, outcome);
     let (ours, theirs) = (found.stages.reached.len(), other.stages.reached.len());
     (theirs >= 2 && theirs > ours + 1).then(|| Warning {
@@ -98,6 +88,7 @@ pub fn dedupe(segments: Vec<Utterance>) -> Vec<Utterance> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transcript::Role;
 
     fn seg(speaker: Role, a: f64, b: f64, text: &str) -> Utterance {
         Utterance { speaker, start_s: a, end_s: b, text: text.into(), words: vec![] }
