@@ -1,6 +1,6 @@
 //! Diarization: who speaks when on a mono recording, as two voices.
 //!
-//! Every stretch of speech the VAD found is covered by 1.6 s windows (every 0.8 s; a shorter
+//! Every stretch of speech the VAD found is covered by 1.6 s windows (every 1.2 s; a shorter
 //! stretch is repeated to fill one window), each window becomes a GE2E voice embedding
 //! ([`ge2e`]), the embeddings are centred on their weighted mean and split in two by a
 //! weighted spherical 2-means seeded along their main direction, and every 10 ms of speech goes
@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 const DIM: usize = 256;
 /// Embedding window step, s.
-const HOP_S: f64 = 0.8;
+const HOP_S: f64 = 1.2;
 /// Score smoothing, s.
 const SMOOTH_S: f64 = 0.3;
 /// Time grid of the assignment, s.

@@ -54,9 +54,10 @@ pub struct Speaker {
     pub longest_monologue_s: Option<f64>,
     /// Silences inside this speaker's turns.
     pub pauses: Option<Pauses>,
-    /// Turns this speaker started while the other was mid-turn, overlapping it by at least `--interruption-min-overlap-s`.
+    /// Turns this speaker started while the other was mid-turn, overlapping it by at least
+    /// `--interruption-min-overlap-s`; `null` on mono calls (one voice per moment).
     pub interruptions_made: Option<usize>,
-    /// Short utterances ("uh-huh", "угу") inside the other speaker's turn.
+    /// Short utterances ("uh-huh", "угу") inside the other speaker's turn; `null` on mono calls.
     pub backchannels: Option<usize>,
     /// Gap from the other speaker's turn end to this speaker's next turn start.
     pub response_latency_s: Option<Spread>,
@@ -115,7 +116,7 @@ pub struct Conversation {
     pub speech_s: f64,
     /// Seconds where nobody talks: duration − speech_s.
     pub silence_s: f64,
-    /// Seconds where both talk at once; `null` in mono.
+    /// Seconds where both talk at once; `null` in mono (also when diarized: one voice per moment).
     pub overlap_s: Option<f64>,
     /// Changes of the speaker holding the floor, per minute of call.
     pub turn_switches_per_min: Option<f64>,
@@ -129,7 +130,7 @@ pub struct Conversation {
     pub leading_silence_s: f64,
     /// Silence after the last speech, seconds.
     pub trailing_silence_s: f64,
-    /// Every interruption in call order; `null` in mono.
+    /// Every interruption in call order; `null` in mono (also when diarized).
     pub interruptions: Option<Vec<InterruptionOut>>,
 }
 
@@ -278,6 +279,17 @@ fn conversation(
                 .map(|i| InterruptionOut { by: ROLES[i.by], at_s: i.at_s, overlap_s: i.overlap_s })
                 .collect()
         }),
+    }
+}
+
+/// On a diarized mono call each moment of speech belongs to one voice, so speech over the other
+/// speaker cannot be seen: overlap, interruptions and backchannels become `null` (not 0).
+pub fn without_overlap(speakers: &mut Speakers, conversation: &mut Conversation) {
+    conversation.overlap_s = None;
+    conversation.interruptions = None;
+    for s in [&mut speakers.agent, &mut speakers.customer] {
+        s.interruptions_made = None;
+        s.backchannels = None;
     }
 }
 

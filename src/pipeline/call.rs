@@ -358,6 +358,18 @@ fn transcribe(
     transcriber: &mut dyn Transcriber,
     language: &str,
 ) -> Result<Vec<Utterance>, CallError> {
+    // A mono call's voices share one channel: it is transcribed once, as one track, and its
+    // words go to the voices by time (two passes over the channel would cost twice the
+    // windows and cut sentences where a voice boundary was misplaced).
+    if tracks.mode == speakers::Mode::Mono && tracks.list.len() == 2 {
+        let all =
+            tracks.list.iter().fold(Vec::new(), |acc, t| crate::timeline::union(&acc, &t.speech));
+        let found = transcriber.transcribe(&[audio.channel(0)], &[all.as_slice()], language)?;
+        let mut segments: Vec<Utterance> =
+            found.into_iter().flat_map(|s| by_voice(utterance(s, Role::Unknown), tracks)).collect();
+        segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(&b.speaker)));
+        return Ok(segments);
+    }
     let samples: Vec<&[f32]> = tracks.list.iter().map(|t| audio.channel(t.channel)).collect();
     let speech: Vec<&[Interval]> = tracks.list.iter().map(|t| t.speech.as_slice()).collect();
     let found = transcriber.transcribe(&samples, &speech, language)?;
@@ -370,6 +382,52 @@ fn transcribe(
         .collect();
     segments.sort_by(|a, b| a.start_s.total_cmp(&b.start_s).then(a.speaker.cmp(&b.speaker)));
     Ok(segments)
+}
+
+/// Splits a mono call's utterance between its voices: each word goes to the voice whose speech
+/// covers most of it (the nearest, when none does), and consecutive words of one voice stay one
+/// utterance.
+fn by_voice(u: Utterance, tracks: &Tracks) -> Vec<Utterance> {
+    let voice_of = |a: f64, b: f64| -> Role {
+        let covered = |t: &speakers::Track| {
+            t.speech.iter().map(|iv| (iv.end_s.min(b) - iv.start_s.max(a)).max(0.0)).sum::<f64>()
+        };
+        let distance = |t: &speakers::Track| {
+            t.speech
+                .iter()
+                .map(|iv| (iv.start_s - b).max(a - iv.end_s).max(0.0))
+                .fold(f64::INFINITY, f64::min)
+        };
+        let best = tracks.list.iter().max_by(|x, y| {
+            covered(x).total_cmp(&covered(y)).then(distance(y).total_cmp(&distance(x)))
+        });
+        best.map_or(Role::Unknown, |t| t.role)
+    };
+    if u.words.is_empty() {
+        let speaker = voice_of(u.start_s, u.end_s);
+        return vec![Utterance { speaker, ..u }];
+    }
+    let mut out: Vec<Utterance> = Vec::new();
+    let last = u.words.len() - 1;
+    for (i, w) in u.words.iter().enumerate() {
+        let speaker = voice_of(w.start_s, w.end_s);
+        match out.last_mut() {
+            Some(cur) if cur.speaker == speaker => {
+                cur.text.push(' ');
+                cur.text.push_str(&w.text);
+                cur.end_s = if i == last { u.end_s } else { w.end_s };
+                cur.words.push(w.clone());
+            }
+            _ => out.push(Utterance {
+                speaker,
+                start_s: if i == 0 { u.start_s } else { w.start_s },
+                end_s: if i == last { u.end_s } else { w.end_s },
+                text: w.text.clone(),
+                words: vec![w.clone()],
+            }),
+        }
+    }
+    out
 }
 
 fn utterance(s: Segment, speaker: Role) -> Utterance {
@@ -475,14 +533,18 @@ fn call_metrics(
     };
     let (agent_in, customer_in) = (input(agent), input(customer));
     let names = (tracks.list[agent].channel_name, tracks.list[customer].channel_name);
-    metrics::two_speakers(
+    let (mut figures, mut conversation, rule) = metrics::two_speakers(
         &agent_in,
         &customer_in,
         names,
         duration_s,
         cfg.max_agent_share,
         &cfg.turns,
-    )
+    );
+    if tracks.mode == speakers::Mode::Mono {
+        metrics::without_overlap(&mut figures, &mut conversation);
+    }
+    (figures, conversation, rule)
 }
 
 fn build_report(

@@ -177,3 +177,74 @@ impl StageCounts {
         self.right as f64 / self.hits.max(1) as f64
     }
 }
+
+/// fixtures/truth.json: what the generator planted in each fixture.
+pub fn truth() -> Value {
+    read_json(&root().join("fixtures/truth.json"))
+}
+
+/// Total seconds of a `[[start, end], …]` list.
+pub fn total(list: &Value) -> f64 {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|iv| iv[1].as_f64().unwrap() - iv[0].as_f64().unwrap())
+        .sum()
+}
+
+/// The planted truth of a language's dialogue.
+pub struct Planted {
+    pub dead_air: Vec<(f64, f64)>,
+    pub interruption_starts: Vec<f64>,
+    pub backchannels: usize,
+    pub turns: [usize; 2],
+    pub agent_questions: usize,
+    /// Truth words per minute of own speech, agent and customer.
+    pub wpm: [f64; 2],
+}
+
+pub fn planted(t: &Value) -> Planted {
+    let lines = t["lines"].as_array().unwrap();
+    let tagged = |l: &Value, tag: &str| l["tags"].as_array().unwrap().iter().any(|x| x == tag);
+    let by = |l: &Value, who: &str| l["speaker"] == who;
+    let mut speech: Vec<(f64, f64)> = ["agent", "customer"]
+        .iter()
+        .flat_map(|r| {
+            t["speech"][r]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|iv| (iv[0].as_f64().unwrap(), iv[1].as_f64().unwrap()))
+        })
+        .collect();
+    speech.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut dead_air = Vec::new();
+    let mut end = speech[0].1;
+    for &(s, e) in &speech[1..] {
+        if s - end >= 2.0 {
+            dead_air.push((end, s));
+        }
+        end = end.max(e);
+    }
+    let words = |who: &str| -> f64 {
+        lines
+            .iter()
+            .filter(|l| by(l, who))
+            .map(|l| l["text"].as_str().unwrap().split_whitespace().count())
+            .sum::<usize>() as f64
+    };
+    let wpm = ["agent", "customer"].map(|r| words(r) * 60.0 / total(&t["speech"][r]));
+    Planted {
+        dead_air,
+        interruption_starts: lines
+            .iter()
+            .filter(|l| tagged(l, "interruption"))
+            .map(|l| l["start_s"].as_f64().unwrap())
+            .collect(),
+        backchannels: lines.iter().filter(|l| tagged(l, "backchannel")).count(),
+        turns: ["agent", "customer"]
+            .map(|r| lines.iter().filter(|l| by(l, r) && !tagged(l, "backchannel")).count()),
+        agent_questions: lines.iter().filter(|l| by(l, "agent") && tagged(l, "question")).count(),
+        wpm,
+    }
+}
