@@ -84,5 +84,33 @@ fn script(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, stages, script);
+/// Diarization of one minute of the same call mixed to mono (VAD speech given), with the real
+/// GE2E weights (`models/ge2e-resemblyzer.f32`, built by `./setup.sh`).
+fn diarize(c: &mut Criterion) {
+    use callgauge::diarize::{VoiceDiarizer, ge2e::Ge2e};
+    use callgauge::resample::Audio16k;
+    use callgauge::speakers::Diarizer;
+    use std::sync::Arc;
+    let weights = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/ge2e-resemblyzer.f32");
+    let encoder = Arc::new(Ge2e::load(&weights).expect("run ./setup.sh: the GE2E weights"));
+    let decoded = decode_file(&fixture(), &Limits::default()).expect("fixture decodes");
+    let rate = decoded.sample_rate_hz as usize;
+    let minute = one_minute(&decoded.channels, rate);
+    let mono: Vec<f32> = minute[0].iter().zip(&minute[1]).map(|(l, r)| 0.5 * (l + r)).collect();
+    let mono = to_16k(vec![mono], decoded.sample_rate_hz).expect("resamples");
+    let speech = speech_by_channel(&mono, &mut EarshotVad, &VadConfig::default());
+    let mono = Audio16k::new(mono.into_channels());
+    let mut group = c.benchmark_group("per minute of mono call");
+    group.throughput(Throughput::Elements(60));
+    group.sample_size(10);
+    group.bench_function("diarize (GE2E windows + 2-means)", |b| {
+        b.iter(|| {
+            let mut d = VoiceDiarizer::new(encoder.clone());
+            d.diarize(black_box(mono.channel(0)), speech.channel(0))
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, stages, script, diarize);
 criterion_main!(benches);

@@ -99,7 +99,7 @@ pub struct CallReport {
 pub struct Diarization {
     /// Voices found: 2, or 1 when one voice holds (nearly) all the speech.
     pub speakers: usize,
-    /// `ge2e-windows-2means`: GE2E voice embeddings of 1.6 s windows of speech every 1.2 s,
+    /// `ge2e-windows-2means`: GE2E voice embeddings of 1.6 s windows of speech every 0.8 s,
     /// split in two by spherical 2-means; each 10 ms of speech goes to the nearer voice.
     pub method: String,
     /// The speaker-embedding weights.

@@ -1,6 +1,6 @@
 //! Diarization: who speaks when on a mono recording, as two voices.
 //!
-//! Every stretch of speech the VAD found is covered by 1.6 s windows (every 1.2 s; a shorter
+//! Every stretch of speech the VAD found is covered by 1.6 s windows (every 0.8 s; a shorter
 //! stretch is repeated to fill one window), each window becomes a GE2E voice embedding
 //! ([`ge2e`]), the embeddings are centred on their weighted mean and split in two by a
 //! weighted spherical 2-means seeded along their main direction, and every 10 ms of speech goes
@@ -22,15 +22,15 @@ use std::sync::Arc;
 
 const DIM: usize = 256;
 /// Embedding window step, s.
-const HOP_S: f64 = 1.2;
+const HOP_S: f64 = 0.8;
 /// Score smoothing, s.
 const SMOOTH_S: f64 = 0.3;
 /// Time grid of the assignment, s.
 const STEP_S: f64 = 0.01;
 /// A voice holding less than this share of the speech is not a second speaker.
 const MIN_SHARE: f64 = 0.05;
-/// Windows embedded per batch (bounds memory: ~20 MB of activations).
-const BATCH: usize = 32;
+/// Windows embedded per batch (bounds memory: ~45 MB of activations).
+const BATCH: usize = 64;
 
 type Vector = [f32; DIM];
 
