@@ -239,8 +239,10 @@ fn a_mono_call_gets_speakers_only_from_a_diarizer_in_the_slot() {
     assert!(doc["speakers"]["agent"]["unavailable_reason"].is_string());
     assert!(doc["rule_60_40"]["passed"].is_null());
 
+    // A diarized mono call is transcribed once, as one track; its words go to the voices by time.
     let diarized = dir.path().join("diarized");
-    let asr = ScriptedAsr { lines: vec![AGENT_LINES.to_vec(), CUSTOMER_LINES.to_vec()] };
+    let in_call_order = vec![AGENT_LINES[0], CUSTOMER_LINES[0], AGENT_LINES[1]];
+    let asr = ScriptedAsr { lines: vec![in_call_order] };
     let parts = Components {
         asr: Box::new(asr),
         ..parts(Some(Box::new(|| Box::new(ByTime) as Box<dyn Diarizer>)))
@@ -253,6 +255,9 @@ fn a_mono_call_gets_speakers_only_from_a_diarizer_in_the_slot() {
     assert!(doc["speakers"]["agent"]["channel"].is_null());
     assert_eq!(doc["rule_60_40"]["passed"], false);
     assert_eq!(doc["segments"][1]["speaker"], "customer");
+    assert_eq!(doc["segments"][1]["text"], CUSTOMER_LINES[0]);
+    assert_eq!(doc["diarization"]["roles_assigned"], true, "{}", doc["diarization"]);
+    assert_eq!(doc["diarization"]["method"], "custom");
 }
 
 #[test]
