@@ -53,6 +53,7 @@ pub struct CallRow {
     pub ok: bool,
     pub meta: Meta,
     pub duration_s: Option<f64>,
+    /// A mono call without per-speaker figures (not diarized, one voice, or roles unsure).
     pub mono: bool,
     pub agent_share: Option<f64>,
     pub passed_60_40: Option<bool>,
@@ -142,7 +143,7 @@ impl CallRow {
             ok: doc["status"] == "ok",
             meta: meta.or(&own),
             duration_s: num(&["duration_s"]),
-            mono: doc["mode"] == "mono",
+            mono: doc["mode"] == "mono" && doc["rule_60_40"]["agent_share_of_speech"].is_null(),
             agent_share: num(&["rule_60_40", "agent_share_of_speech"]),
             passed_60_40: doc["rule_60_40"]["passed"].as_bool(),
             agent_questions: num(&["speakers", "agent", "questions"]),

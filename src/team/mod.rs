@@ -186,7 +186,8 @@ pub struct Counts {
     pub excluded_too_short: usize,
     /// Analyzed, but one side (or both) said nothing.
     pub excluded_one_sided: usize,
-    /// Dialogues on mono recordings: no per-speaker figures.
+    /// Dialogues on mono recordings whose voices were not told apart (`--no-diarize`, one voice,
+    /// or roles unsure): no per-speaker figures. Diarized mono calls count as any dialogue.
     pub mono: usize,
     /// Calls with a real dialogue: every figure below is over these.
     pub dialogue: usize,
