@@ -15,7 +15,7 @@ use crate::stages::{
     script::ScriptInfo,
 };
 pub use crate::transcribe::ModelInfo;
-use crate::transcript::Utterance;
+use crate::transcript::{Role, Utterance};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -68,6 +68,10 @@ pub struct CallReport {
     pub conversation: Option<Conversation>,
     /// The 60/40 rule and the agent's questions; `null` figures when not measurable.
     pub rule_60_40: Option<Rule6040>,
+    /// Every utterance counted as a question, either speaker's, in call order, with the rule
+    /// that made it one; the agent's are `rule_60_40.agent_questions`. `null` when the call
+    /// failed and in documents written before 0.7.0.
+    pub questions: Option<Vec<QuestionOut>>,
     /// The agent, from `--outcomes`; `null` when not given.
     pub agent_id: Option<String>,
     /// The sale's result, from `--outcomes`; `null` when not given.
@@ -92,6 +96,39 @@ pub struct CallReport {
     /// version, options, script, the call's outcome row). A rerun into the same folder keeps a
     /// finished call whose recording, model and settings are unchanged.
     pub settings_sha256: Option<String>,
+}
+
+/// An utterance counted as a question, and why.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct QuestionOut {
+    pub speaker: Role,
+    /// When the utterance starts.
+    pub at_s: f64,
+    /// The utterance's words.
+    pub text: String,
+    /// What made it a question: `question mark`, `tag question` (", right?", ", да"), `asking
+    /// phrase` («ли», «скажите, …», "could you tell me"), `question word` (first word),
+    /// `auxiliary and subject` ("do you", "are we"), `infinitive question` («Отправить вам
+    /// счёт»), or `question word after a comma`.
+    pub rule: String,
+}
+
+impl QuestionOut {
+    /// The questions among a call's utterances.
+    pub fn find(segments: &[Utterance]) -> Vec<QuestionOut> {
+        segments
+            .iter()
+            .filter_map(|u| {
+                let rule = crate::text::question_rule(&u.text)?;
+                Some(QuestionOut {
+                    speaker: u.speaker,
+                    at_s: u.start_s,
+                    text: u.text.clone(),
+                    rule: rule.into(),
+                })
+            })
+            .collect()
+    }
 }
 
 /// How a mono call's voices were separated, and which one was taken for the agent.
@@ -215,6 +252,7 @@ impl CallReport {
             speakers: None,
             conversation: None,
             rule_60_40: None,
+            questions: None,
             agent_id: None,
             outcome: None,
             script: None,
@@ -266,6 +304,9 @@ impl CallReport {
             }
             for o in self.objections.iter_mut().flatten() {
                 o.text = redact::redact(&o.text, Side::Customer, level, &mut scratch);
+            }
+            for q in self.questions.iter_mut().flatten() {
+                q.text = redact::redact(&q.text, Side::from(q.speaker), level, &mut scratch);
             }
         }
         self.redaction = Some(redact::RedactionOut { level, redacted: counts });

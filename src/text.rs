@@ -230,29 +230,47 @@ const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "wh
 /// What it cannot hear: Russian yes/no questions asked by intonation alone ("Вы сейчас
 /// набираете менеджеров.") when Whisper wrote no "?".
 pub fn is_question(text: &str) -> bool {
-    sentences(text).any(|s| {
+    question_rule(text).is_some()
+}
+
+/// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
+/// asks decides): `question mark`, `tag question`, `asking phrase`, `question word`,
+/// `auxiliary and subject`, `infinitive question`, or `question word after a comma`; `None`
+/// when it does not ask.
+pub fn question_rule(text: &str) -> Option<&'static str> {
+    sentences(text).find_map(|s| {
         let s = s.trim();
-        if s.ends_with('?') || ends_with_tag(s) {
-            return true;
+        if s.ends_with('?') {
+            return Some("question mark");
+        }
+        if ends_with_tag(s) {
+            return Some("tag question");
         }
         let w = words(s);
         let has =
             |cue: &[&str]| w.windows(cue.len()).any(|x| x.iter().zip(cue).all(|(a, b)| a == b));
         if w.iter().any(|x| x == "ли") || RU_CUES.iter().any(|cue| has(cue)) {
-            return true;
+            return Some("asking phrase");
         }
-        s.split([',', ';', ':', '—', '–']).enumerate().any(|(i, clause)| {
+        s.split([',', ';', ':', '—', '–']).enumerate().find_map(|(i, clause)| {
             let cw = words(clause);
             let mut rest = cw.iter().skip_while(|x| FILLERS.contains(&x.as_str()));
-            let Some(first) = rest.next() else { return false };
+            let first = rest.next()?;
             let aux = AUXILIARIES.contains(&first.as_str())
                 && rest.next().is_some_and(|x| SUBJECTS.contains(&x.as_str()));
-            if i == 0 {
-                WH_OPENERS.contains(&first.as_str()) || aux || is_russian_infinitive(first)
+            if aux {
+                Some("auxiliary and subject")
+            } else if i == 0 && WH_OPENERS.contains(&first.as_str()) {
+                Some("question word")
+            } else if i == 0 && is_russian_infinitive(first) {
+                Some("infinitive question")
+            } else if i > 0
+                && (RU_CLAUSE_OPENERS.contains(&first.as_str())
+                    || EN_CLAUSE_OPENERS.contains(&first.as_str()))
+            {
+                Some("question word after a comma")
             } else {
-                RU_CLAUSE_OPENERS.contains(&first.as_str())
-                    || EN_CLAUSE_OPENERS.contains(&first.as_str())
-                    || aux
+                None
             }
         })
     })
@@ -309,6 +327,23 @@ fn is_russian_infinitive(word: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_question_names_the_rule_that_found_it() {
+        let cases = [
+            ("How many orders do you place?", Some("question mark")),
+            ("You ship on Fridays, right.", Some("tag question")),
+            ("Скажите, удобно ли вам сейчас говорить.", Some("asking phrase")),
+            ("What do you use today", Some("question word")),
+            ("Do you ship abroad", Some("auxiliary and subject")),
+            ("Understood, how much do you pay", Some("question word after a comma")),
+            ("We ship on Fridays.", None),
+        ];
+        for (text, rule) in cases {
+            assert_eq!(question_rule(text), rule, "{text}");
+            assert_eq!(is_question(text), rule.is_some(), "{text}");
+        }
+    }
 
     fn stems(text: &str) -> Vec<String> {
         tokens(text).into_iter().map(|t| t.stem).collect()

@@ -248,6 +248,10 @@ fn conversation_metrics_match_the_planted_truth() {
             "{file}: turns"
         );
         let asked = doc["rule_60_40"]["agent_questions"].as_u64().unwrap() as i64;
+        let listed = doc["questions"].as_array().unwrap();
+        let agent_listed = listed.iter().filter(|q| q["speaker"] == "agent").count() as i64;
+        assert_eq!(agent_listed, asked, "{file}: every agent question is listed with its evidence");
+        assert!(listed.iter().all(|q| q["rule"].is_string() && q["at_s"].is_f64()), "{file}");
         assert!(
             (asked - p.agent_questions as i64).abs() <= 1,
             "{file}: {asked} agent questions, planted {}",

@@ -563,6 +563,7 @@ fn build_report(
         speakers: Some(a.speakers),
         conversation: Some(a.conversation),
         rule_60_40: Some(a.rule),
+        questions: Some(crate::report::QuestionOut::find(&a.segments)),
         segments: a.segments,
         timings_s,
         ..CallReport::new(call_id.into(), source, model)
