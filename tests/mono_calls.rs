@@ -291,3 +291,23 @@ fn a_missing_speaker_model_is_named_with_the_fix() {
         run.stderr
     );
 }
+
+/// A long mono recording is analyzed in windows; the voices learnt in the first window keep
+/// their roles in the later ones.
+#[test]
+fn a_mono_call_cut_into_windows_keeps_its_voices_across_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = mixed(dir.path(), "en_pcm16k.wav");
+    let out = dir.path().join("out");
+    let run = common::analyze(&[&input], &out, &["--window-s", "20", "--language", "en"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc = common::read_json(&out.join("en_pcm16k_mono.json"));
+    assert_eq!(doc["diarization"]["roles_assigned"], true, "{}", doc["diarization"]);
+    let truth = common::truth();
+    let reference =
+        vec![pairs(&truth["en"]["speech"]["agent"]), pairs(&truth["en"]["speech"]["customer"])];
+    let hyp = vec![speech_of(&doc, "agent"), speech_of(&doc, "customer")];
+    let d = diar::der(&reference, &hyp, 0.25);
+    assert_eq!(d.order, [0, 1], "roles swapped in a later window");
+    assert!(d.rate <= 0.10, "DER {:.3} across 20 s windows", d.rate);
+}

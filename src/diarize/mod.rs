@@ -4,8 +4,9 @@
 //! stretch is repeated to fill one window), each window becomes a GE2E voice embedding
 //! ([`ge2e`]), the embeddings are centred on their weighted mean and split in two by a
 //! weighted spherical 2-means seeded along their main direction, and every 10 ms of speech goes
-//! to the voice its covering windows are closer to, smoothed over 0.3 s. Later windows of a long
-//! recording reuse the first window's two voices, so a voice keeps its identity across the call.
+//! to the voice its covering windows are closer to, smoothed over 0.3 s. On a long recording
+//! each later window learns the voices again from all embeddings so far, starting from the
+//! voices already known, so a voice keeps its identity across the call.
 //!
 //! Takes: one window's 16 kHz mono samples and its speech intervals. Gives: two interval lists,
 //! the voice that speaks first in the call first. Must not: decide which voice is the agent
@@ -29,6 +30,8 @@ const SMOOTH_S: f64 = 0.3;
 const STEP_S: f64 = 0.01;
 /// A voice holding less than this share of the speech is not a second speaker.
 const MIN_SHARE: f64 = 0.05;
+/// Embeddings of earlier windows kept per call (1 KB each: 8 MB at most).
+const MAX_KEPT: usize = 8000;
 /// Windows embedded per batch (bounds memory: ~45 MB of activations).
 const BATCH: usize = 64;
 
@@ -37,7 +40,7 @@ type Vector = [f32; DIM];
 /// How the voices were told apart, for the call's JSON.
 pub const METHOD: &str = "ge2e-windows-2means";
 
-/// Two voices, learnt from the first window of a call that has two.
+/// The call's two voices, as learnt so far.
 #[derive(Debug, Clone)]
 struct Voices {
     mean: Vector,
@@ -48,12 +51,14 @@ struct Voices {
 pub struct VoiceDiarizer {
     encoder: Arc<Ge2e>,
     voices: Option<Voices>,
+    /// The call's embeddings so far, with their weights (thinned past [`MAX_KEPT`]).
+    seen: Vec<(Vector, f64)>,
     model: Option<(String, String)>,
 }
 
 impl VoiceDiarizer {
     pub fn new(encoder: Arc<Ge2e>) -> Self {
-        VoiceDiarizer { encoder, voices: None, model: None }
+        VoiceDiarizer { encoder, voices: None, seen: Vec::new(), model: None }
     }
 
     /// Names the weights file (name, sha256) in the call's JSON.
@@ -86,14 +91,22 @@ impl Diarizer for VoiceDiarizer {
             emb.extend(self.encoder.embed(&refs));
         }
         let weights: Vec<f64> = items.iter().map(|i| i.weight).collect();
-        let voices = match &self.voices {
-            Some(v) => v.clone(),
-            None => {
-                let v = learn(&emb, &weights)?;
-                self.voices = Some(v.clone());
-                v
-            }
+        // The voices are learnt again on every window, from all of the call's embeddings so
+        // far, starting from the voices already known (a later window sharpens them and cannot
+        // swap them).
+        let mut all = self.seen.clone();
+        all.extend(emb.iter().copied().zip(weights.iter().copied()));
+        let (all_emb, all_w): (Vec<Vector>, Vec<f64>) = all.iter().copied().unzip();
+        let voices = match learn(&all_emb, &all_w, self.voices.as_ref()) {
+            Some(v) => v,
+            None => self.voices.clone()?,
         };
+        self.voices = Some(voices.clone());
+        self.seen = all;
+        if self.seen.len() > MAX_KEPT {
+            // Long recordings: keep every other embedding, so memory stays bounded.
+            self.seen = self.seen.iter().copied().step_by(2).collect();
+        }
         let centred: Vec<Vector> = emb.iter().map(|e| unit_centred(e, &voices.mean)).collect();
         let diff: Vec<f64> = centred
             .iter()
@@ -174,9 +187,10 @@ fn cut(audio: &[f32], speech: &[Interval]) -> (Vec<Item>, Vec<Vec<f32>>) {
     (items, windows)
 }
 
-/// Two voices from one window's embeddings, or `None` when one voice holds nearly all speech.
-/// Voice 0 is the one heard first.
-fn learn(emb: &[Vector], weights: &[f64]) -> Option<Voices> {
+/// Two voices from the embeddings, or `None` when one voice holds nearly all speech. Without
+/// `known` voices, voice 0 is the one heard first (`emb[0]`'s); with them, the split starts
+/// from them and each new voice keeps the identity of the known one it is nearer to.
+fn learn(emb: &[Vector], weights: &[f64], known: Option<&Voices>) -> Option<Voices> {
     if emb.len() < 2 {
         return None;
     }
@@ -188,16 +202,23 @@ fn learn(emb: &[Vector], weights: &[f64]) -> Option<Voices> {
         }
     }
     let centred: Vec<Vector> = emb.iter().map(|e| unit_centred(e, &mean)).collect();
-    let axis = main_direction(&centred, weights);
-    let mut label: Vec<usize> = centred.iter().map(|e| usize::from(dot(e, &axis) < 0.0)).collect();
+    let nearer = |e: &Vector, c: &[Vector; 2]| usize::from(dot(e, &c[1]) > dot(e, &c[0]));
+    let mut label: Vec<usize> = match known {
+        Some(v) => {
+            // The known centroids, moved into this centring.
+            let old: Vec<Vector> = emb.iter().map(|e| unit_centred(e, &v.mean)).collect();
+            old.iter().map(|e| nearer(e, &v.centroids)).collect()
+        }
+        None => {
+            let axis = main_direction(&centred, weights);
+            centred.iter().map(|e| usize::from(dot(e, &axis) < 0.0)).collect()
+        }
+    };
     let mut centroids = [[0.0f32; DIM]; 2];
     for _ in 0..50 {
         centroids =
             [centroid(&centred, weights, &label, 0), centroid(&centred, weights, &label, 1)];
-        let next: Vec<usize> = centred
-            .iter()
-            .map(|e| usize::from(dot(e, &centroids[1]) > dot(e, &centroids[0])))
-            .collect();
+        let next: Vec<usize> = centred.iter().map(|e| nearer(e, &centroids)).collect();
         if next == label {
             break;
         }
@@ -208,7 +229,7 @@ fn learn(emb: &[Vector], weights: &[f64]) -> Option<Voices> {
     if share0.min(1.0 - share0) < MIN_SHARE {
         return None;
     }
-    if label[0] == 1 {
+    if known.is_none() && label[0] == 1 {
         centroids.swap(0, 1);
     }
     Some(Voices { mean, centroids })
@@ -298,7 +319,7 @@ mod tests {
         let a = |k: f32| v(&[(0, 1.0), (1, 0.2), (2, 0.1 * k)]);
         let b = |k: f32| v(&[(0, 1.0), (3, 0.6), (4, 0.1 * k)]);
         let emb = [b(1.0), a(1.0), a(2.0), b(2.0), a(3.0), b(3.0)];
-        let voices = learn(&emb, &[1.0; 6]).unwrap();
+        let voices = learn(&emb, &[1.0; 6], None).unwrap();
         let side = |e: &Vector| {
             let c = unit_centred(e, &voices.mean);
             usize::from(dot(&c, &voices.centroids[1]) > dot(&c, &voices.centroids[0]))
@@ -310,7 +331,7 @@ mod tests {
     fn one_voice_with_a_stray_window_is_not_two_speakers() {
         let mut emb: Vec<Vector> = (0..40).map(|_| v(&[(0, 1.0), (1, 0.2)])).collect();
         emb.push(v(&[(5, 1.0)]));
-        assert!(learn(&emb, &[1.0; 41]).is_none());
+        assert!(learn(&emb, &[1.0; 41], None).is_none());
     }
 
     #[test]
