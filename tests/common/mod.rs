@@ -248,3 +248,58 @@ pub fn planted(t: &Value) -> Planted {
         wpm,
     }
 }
+
+/// The call's dead air is the planted dead air: as many gaps, each edge within 0.3 s.
+pub fn assert_dead_air_as_planted(doc: &Value, p: &Planted, file: &str) {
+    let near = |a: f64, b: f64| (a - b).abs() <= 0.3;
+    let found: Vec<(f64, f64)> = doc["conversation"]["dead_air"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["start_s"].as_f64().unwrap(), g["end_s"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(
+        found.len(),
+        p.dead_air.len(),
+        "{file}: dead air {found:?}, planted {:?}",
+        p.dead_air
+    );
+    for ((fs, fe), (ps, pe)) in found.iter().zip(&p.dead_air) {
+        assert!(near(*fs, *ps) && near(*fe, *pe), "{file}: dead air {fs}-{fe}, planted {ps}-{pe}");
+    }
+}
+
+/// `asked` agent questions within ±1 of the planted ones and, where `pace` (English: words are
+/// counted as written), each speaker's words per minute within `wpm_tolerance` of the truth.
+pub fn assert_questions_and_pace(
+    doc: &Value,
+    p: &Planted,
+    asked: i64,
+    pace: bool,
+    wpm_tolerance: f64,
+    file: &str,
+) {
+    let planted = p.agent_questions as i64;
+    assert!((asked - planted).abs() <= 1, "{file}: {asked} agent questions, planted {planted}");
+    if pace {
+        for (role, want) in ["agent", "customer"].iter().zip(p.wpm) {
+            let got = doc["speakers"][role]["words_per_minute"].as_f64().unwrap();
+            assert!(
+                (got - want).abs() / want <= wpm_tolerance,
+                "{file}: {role} {got:.1} wpm, truth {want:.1}"
+            );
+        }
+    }
+}
+
+/// Everything `speaker` says in a call document, normalised (see [`normalize`]).
+pub fn said_by(doc: &Value, speaker: &str) -> String {
+    let said: Vec<&str> = doc["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["speaker"] == speaker)
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    normalize(&said.join(" "))
+}
