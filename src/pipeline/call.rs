@@ -497,8 +497,8 @@ fn assign_roles(
     tracks.list[0] = speakers::Track { role: Role::Unknown, speech, ..tracks.list[0].clone() };
     segments.iter_mut().for_each(|s| s.speaker = Role::Unknown);
     let reason = format!(
-        "mono recording: two voices were told apart, but which one is the agent is unsure \
-         (confidence {:.2} < {:.2}; {}), so per-speaker figures are not measured",
+        "mono recording: the speech was split into two voices, but which one is the agent is \
+         unsure (confidence {:.2} < {:.2}; {}), so per-speaker figures are not measured",
         decision.confidence,
         crate::roles::MIN_CONFIDENCE,
         decision.evidence
