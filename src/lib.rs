@@ -3,7 +3,8 @@
 //! where the call got to in the sales script).
 //!
 //! A call runs through one module per stage: [`decode`] → [`resample`] → [`vad`] →
-//! [`speakers`] → [`transcribe`] → [`metrics`] → [`stages`] (the sales script) → [`report`].
+//! [`speakers`] (on a mono call with [`diarize`]) → [`transcribe`] → [`roles`] (mono: which
+//! voice is the agent) → [`metrics`] → [`stages`] (the sales script) → [`report`].
 //! [`pipeline`] runs a batch of calls in parallel and writes the results through [`output`];
 //! [`pipeline::Components`] is the one place the VAD, the recogniser and the diarizer are
 //! chosen. [`rescore`] applies a sales script to stored transcripts (`callgauge score`).
