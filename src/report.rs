@@ -12,7 +12,7 @@ use crate::redact::{self, Level, Side};
 pub use crate::speakers::Mode;
 use crate::stages::{
     CallView, ChecklistOut, Funnel, ObjectionOut, OutcomeOut, ScoreOut, ScriptResult, StagesOut,
-    script::ScriptInfo,
+    ToneOut, script::ScriptInfo,
 };
 pub use crate::transcribe::ModelInfo;
 use crate::transcript::{Role, Utterance};
@@ -86,6 +86,9 @@ pub struct CallReport {
     pub objections: Option<Vec<ObjectionOut>>,
     /// The quality index and its components.
     pub score: Option<ScoreOut>,
+    /// The customer's and the agent's tone, per call and per utterance, from the script's
+    /// `[tone]` cues. `null` when the call failed and in documents written before 0.8.0.
+    pub tone: Option<ToneOut>,
     /// The timed transcript, sorted by start.
     pub segments: Vec<Utterance>,
     /// What `--redact` replaced in the texts above (`null` in documents written before 0.5.0).
@@ -260,6 +263,7 @@ impl CallReport {
             checklist: None,
             objections: None,
             score: None,
+            tone: None,
             segments: Vec::new(),
             redaction: None,
             timings_s: Timings::default(),
@@ -274,6 +278,7 @@ impl CallReport {
         self.checklist = Some(r.checklist);
         self.objections = Some(r.objections);
         self.score = Some(r.score);
+        self.tone = Some(r.tone);
     }
 
     /// Redacts every text of a call document: segments and their words, stage hits, checklist
@@ -307,6 +312,10 @@ impl CallReport {
             }
             for q in self.questions.iter_mut().flatten() {
                 q.text = redact::redact(&q.text, Side::from(q.speaker), level, &mut scratch);
+            }
+            for l in self.tone.iter_mut().flat_map(|t| &mut t.labels) {
+                l.text = redact::redact(&l.text, Side::from(l.speaker), level, &mut scratch);
+                l.matched = redact::redact(&l.matched, Side::from(l.speaker), level, &mut scratch);
             }
         }
         self.redaction = Some(redact::RedactionOut { level, redacted: counts });
@@ -346,6 +355,11 @@ pub struct BatchEntry {
     pub last_stage: Option<String>,
     /// The call's quality index (0–100).
     pub quality_index: Option<f64>,
+    /// `tone.customer.irritated`: the customer was irritated at least once; `null` when the
+    /// customer was not heard apart (mono without voices) or the call failed.
+    pub customer_irritated: Option<bool>,
+    /// `tone.customer.shares.interested`.
+    pub customer_interested_share: Option<f64>,
     /// `true` when the result was kept from an earlier run into the same folder, not analyzed
     /// again.
     pub kept: bool,
@@ -361,6 +375,7 @@ pub struct BatchEntry {
 
 impl BatchEntry {
     pub fn new(r: &CallReport) -> Self {
+        let customer = r.tone.as_ref().and_then(|t| t.customer.as_ref());
         let view = r.stages.as_ref().map(|s| {
             let quality = r.score.as_ref().and_then(|s| s.quality_index);
             CallView::new(s, r.objections.as_deref().unwrap_or_default(), quality)
@@ -378,6 +393,8 @@ impl BatchEntry {
             agent_id: r.agent_id.clone(),
             last_stage: r.stages.as_ref().and_then(|s| s.last.clone()),
             quality_index: r.score.as_ref().and_then(|s| s.quality_index),
+            customer_irritated: customer.map(|c| c.irritated),
+            customer_interested_share: customer.map(|c| c.shares.interested),
             kept: false,
             warnings: r.warnings.iter().map(|w| w.code).collect(),
             excluded: r.warnings.iter().any(|w| w.code.excludes()),
@@ -428,6 +445,8 @@ impl BatchEntry {
             agent_id: text(&doc["agent_id"]),
             last_stage: text(&doc["stages"]["last"]),
             quality_index,
+            customer_irritated: doc["tone"]["customer"]["irritated"].as_bool(),
+            customer_interested_share: doc["tone"]["customer"]["shares"]["interested"].as_f64(),
             kept: true,
             warnings,
             excluded,

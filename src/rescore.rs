@@ -24,7 +24,7 @@ use crate::output::{to_line, write_json_atomic};
 use crate::report::SCHEMA_VERSION;
 use crate::stages::{
     self, CallView, ChecklistOut, Facts, Funnel, ObjectionOut, Outcome, OutcomeOut, ScoreOut,
-    Script, ScriptInfo, StagesOut,
+    Script, ScriptInfo, StagesOut, ToneOut,
 };
 use crate::text::is_question;
 use crate::timeline::{Interval, normalize, total_s};
@@ -90,6 +90,8 @@ pub struct ScoreDoc {
     pub objections: Vec<ObjectionOut>,
     /// The quality index and its components.
     pub score: ScoreOut,
+    /// The customer's and the agent's tone.
+    pub tone: ToneOut,
 }
 
 /// Scores the call JSON or transcript at `path`.
@@ -136,6 +138,7 @@ pub fn score_file(
         checklist: r.checklist,
         objections: r.objections,
         score: r.score,
+        tone: r.tone,
     })
 }
 

@@ -372,3 +372,103 @@ fn a_script_built_from_plain_text_finds_its_own_lines_paraphrased() {
     let (got, hits) = reached(&script, &ru);
     assert_eq!(got, ["greeting", "needs_discovery", "presentation", "closing"], "{hits}");
 }
+
+fn accuracy(m: &Value) -> (f64, f64) {
+    let m: Vec<Vec<f64>> = m
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect())
+        .collect();
+    let total: f64 = m.iter().flatten().sum();
+    let right: f64 = (0..3).map(|i| m[i][i]).sum();
+    // The share of the most frequent labelled class: what always answering it would score.
+    let majority = m.iter().map(|r| r.iter().sum::<f64>()).fold(0.0, f64::max);
+    (right / total, majority / total)
+}
+
+/// The customer's tone from the true text, on the development and the held-out trades. The
+/// figures are printed for the README; the held-out ones are far from the issue's 0.80, and the
+/// test holds them above always answering "neutral".
+#[test]
+fn customer_tone_on_labelled_trades_beats_the_majority_class() {
+    for split in ["dev", "test"] {
+        let files = [
+            format!("fixtures/utterances/{split}/en.tsv"),
+            format!("fixtures/utterances/{split}/ru.tsv"),
+        ];
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        for e in eval(None, &files) {
+            let lang = e["language"].as_str().unwrap();
+            let (acc, majority) = accuracy(&e["customer_tone"]);
+            let (agent, agent_majority) = accuracy(&e["agent_tone"]);
+            println!(
+                "{split} {lang}: customer tone accuracy {acc:.3} (majority class {majority:.3}), \
+                 confusion {}; agent {agent:.3} (majority {agent_majority:.3})",
+                e["customer_tone"]
+            );
+            assert!(acc > majority + 0.05, "{split} {lang}: {acc:.3} vs {majority:.3}");
+        }
+    }
+}
+
+#[test]
+fn tone_labels_carry_their_evidence_and_the_cues_are_the_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        ("agent", "Good morning, this is Dana from Brightline, thanks for taking my call."),
+        ("customer", "I told you last week, stop calling me."),
+        ("agent", "Understood. One question: would a rebate change your mind?"),
+        ("customer", "A rebate, now that I'd look at."),
+    ];
+    let segments: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (who, text))| {
+            let t = 5.0 * i as f64;
+            json!({"speaker": who, "start_s": t, "end_s": t + 4.0, "text": text})
+        })
+        .collect();
+    let call = dir.path().join("c1.json");
+    std::fs::write(
+        &call,
+        json!({"call_id": "c1", "language": "en", "segments": segments}).to_string(),
+    )
+    .unwrap();
+    let score = |script: Option<&Path>| {
+        let mut args = vec!["score".to_string()];
+        if let Some(s) = script {
+            args.extend(["--script".into(), s.display().to_string()]);
+        }
+        args.push(call.display().to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, stdout, stderr) = callgauge(&args);
+        assert_eq!(code, 0, "{stderr}");
+        let doc: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        score_schema_valid(&doc);
+        doc["tone"].clone()
+    };
+    let tone = score(None);
+    assert_eq!(tone["customer"]["irritated"], true, "{tone}");
+    let labels = tone["labels"].as_array().unwrap();
+    let irritated = labels.iter().find(|l| l["irritated"] == true).unwrap();
+    assert_eq!(irritated["at_s"], 5.0);
+    assert_eq!(irritated["tone"], "wary");
+    assert_eq!(irritated["rule"], "irritated cue");
+    assert!(irritated["cue"].is_string() && irritated["matched"].is_string(), "{irritated}");
+    assert!(!labels.iter().any(|l| l["at_s"] == 15.0), "the last line has no default cue: {tone}");
+    assert_eq!(tone["agent"]["shares"]["friendly"], 0.5, "{tone}");
+    // A QA lead's own [tone] table replaces the built-in lists.
+    let script = dir.path().join("mine.toml");
+    let default = std::fs::read_to_string(root().join("scripts/default.toml")).unwrap();
+    let (head, _) = default.split_once("\n[tone]\n").unwrap();
+    std::fs::write(&script, format!("{head}\n[tone]\ninterested.en = [\"look at\"]\n")).unwrap();
+    let tone = score(Some(&script));
+    let labels = tone["labels"].as_array().unwrap();
+    assert_eq!(labels.len(), 1, "only the one cue is left: {tone}");
+    assert_eq!(labels[0]["at_s"], 15.0);
+    assert_eq!(labels[0]["tone"], "interested");
+    assert_eq!(labels[0]["cue"], "look at");
+    assert_eq!(labels[0]["matched"], "look at");
+    assert_eq!(tone["customer"]["irritated"], false);
+}

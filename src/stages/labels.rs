@@ -12,6 +12,7 @@
 //! how the script finds stages.
 
 use super::model::{self, Example, NONE, StageModel, TrainOptions};
+use super::tone::Tone;
 use super::{Facts, Script};
 use crate::transcript::{Role, Utterance};
 use std::collections::BTreeMap;
@@ -25,6 +26,8 @@ pub struct Row {
     /// `None`: no stage.
     pub stage: Option<String>,
     pub question: Option<bool>,
+    /// The labelled tone (`irritated` read as `wary`), if the file has a `tone` column.
+    pub tone: Option<Tone>,
     pub text: String,
 }
 
@@ -72,6 +75,7 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
     let (c_call, c_speaker, c_stage, c_text) =
         (need("call")?, need("speaker")?, need("stage")?, need("text")?);
     let c_question = col("question");
+    let c_tone = col("tone");
     let mut calls: Vec<Call> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
@@ -95,11 +99,33 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
             Some("0") => Some(false),
             Some(other) => return Err(format!("{name}:{line}: question {other:?} is not 1 or 0")),
         };
+        let tone = match c_tone.map(get) {
+            None | Some("") | Some("-") => None,
+            Some(t) => Some(match (speaker, t) {
+                (_, "neutral") => Tone::Neutral,
+                (Role::Customer, "interested") => Tone::Interested,
+                (Role::Customer, "wary" | "irritated") => Tone::Wary,
+                (Role::Agent, "friendly") => Tone::Friendly,
+                (Role::Agent, "pressing") => Tone::Pressing,
+                (_, other) => {
+                    return Err(format!(
+                        "{name}:{line}: tone {other:?} is not a {} tone (neutral, {})",
+                        if speaker == Role::Agent { "agent" } else { "customer" },
+                        if speaker == Role::Agent {
+                            "friendly or pressing"
+                        } else {
+                            "interested, wary or irritated"
+                        }
+                    ));
+                }
+            }),
+        };
         let row = Row {
             call: get(c_call).to_string(),
             speaker,
             stage,
             question,
+            tone,
             text: get(c_text).into(),
         };
         match calls.last_mut() {
@@ -182,7 +208,22 @@ pub struct Evaluation {
     pub questions: Counts,
     /// Questions as Whisper often writes them: every "?" removed first.
     pub questions_without_marks: Counts,
+    /// The customer's tone: how many rows labelled `[labelled][found]`, in the order neutral,
+    /// interested, wary.
+    pub customer_tone: [[usize; 3]; 3],
+    /// The agent's tone, in the order friendly, neutral, pressing.
+    pub agent_tone: [[usize; 3]; 3],
     pub misses: Vec<Miss>,
+}
+
+/// The customer's and the agent's tone classes, in the order of the confusion matrices.
+pub const CUSTOMER_TONES: [Tone; 3] = [Tone::Neutral, Tone::Interested, Tone::Wary];
+pub const AGENT_TONES: [Tone; 3] = [Tone::Friendly, Tone::Neutral, Tone::Pressing];
+
+/// Accuracy of a confusion matrix; `None` when it is empty.
+pub fn accuracy(m: &[[usize; 3]; 3]) -> Option<f64> {
+    let total: usize = m.iter().flatten().sum();
+    (total > 0).then(|| (0..3).map(|i| m[i][i]).sum::<usize>() as f64 / total as f64)
 }
 
 /// Scores `script` on labelled calls, per language.
@@ -224,6 +265,24 @@ pub fn evaluate(script: &Script, calls: &[Call]) -> Vec<Evaluation> {
                 });
             }
             labelled_call.extend(row.stage.clone());
+            if let Some(want) = row.tone {
+                let got = result
+                    .tone
+                    .labels
+                    .iter()
+                    .find(|l| (l.at_s - at).abs() < 1e-9)
+                    .map_or(Tone::Neutral, |l| l.tone);
+                let (classes, m) = match row.speaker {
+                    Role::Agent => (&AGENT_TONES, &mut e.agent_tone),
+                    _ => (&CUSTOMER_TONES, &mut e.customer_tone),
+                };
+                if let (Some(a), Some(b)) = (
+                    classes.iter().position(|&t| t == want),
+                    classes.iter().position(|&t| t == got),
+                ) {
+                    m[a][b] += 1;
+                }
+            }
             if let Some(q) = row.question {
                 e.questions.add(q, crate::text::is_question(&row.text));
                 let bare = row.text.replace('?', ".");
@@ -281,6 +340,27 @@ pub fn table(script: &Script, evals: &[Evaluation], misses: bool) -> String {
             pct(e.questions.f1()),
             pct(e.questions_without_marks.f1())
         );
+        for (who, classes, m) in [
+            ("customer", &CUSTOMER_TONES, &e.customer_tone),
+            ("agent", &AGENT_TONES, &e.agent_tone),
+        ] {
+            let Some(acc) = accuracy(m) else { continue };
+            let name = |t: &Tone| format!("{t:?}").to_lowercase();
+            let _ = writeln!(
+                out,
+                "  {who} tone accuracy {acc:.2} ({} rows); labelled ↓ found →{}",
+                m.iter().flatten().sum::<usize>(),
+                classes.iter().map(|t| format!(" {:>10}", name(t))).collect::<String>()
+            );
+            for (i, t) in classes.iter().enumerate() {
+                let _ = writeln!(
+                    out,
+                    "    {:<36}{}",
+                    name(t),
+                    m[i].iter().map(|n| format!(" {n:>10}")).collect::<String>()
+                );
+            }
+        }
         if misses {
             for m in &e.misses {
                 let _ = writeln!(

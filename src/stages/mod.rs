@@ -16,11 +16,13 @@ pub mod matcher;
 pub mod model;
 pub mod outcomes;
 pub mod script;
+pub mod tone;
 
 pub use checklist::{ChecklistOut, ItemOut, ScoreOut};
 pub use funnel::{CallView, Funnel};
 pub use outcomes::{Outcome, OutcomeOut};
 pub use script::{Script, ScriptError, ScriptInfo};
+pub use tone::ToneOut;
 
 use crate::text::{self, tokens};
 use crate::transcript::{Role, Utterance};
@@ -133,6 +135,7 @@ pub struct ScriptResult {
     pub checklist: ChecklistOut,
     pub objections: Vec<ObjectionOut>,
     pub score: ScoreOut,
+    pub tone: ToneOut,
 }
 
 /// A segment's words, each with the time it starts and its position among the segment's words.
@@ -302,7 +305,8 @@ pub fn evaluate(
         lang,
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
-    ScriptResult { script: script.info(), stages, checklist, objections, score }
+    let tone = tone::evaluate(&script.tone, &script.matching, lang, segments, outcome);
+    ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
 }
 
 /// Finds the first phrase of `phrases` said by `speaker`, in call order (labelled "").

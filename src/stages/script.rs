@@ -7,6 +7,7 @@
 use super::examples::ExampleIndex;
 use super::matcher::{MatchOptions, Phrase};
 use super::model::StageModel;
+use super::tone::ToneCues;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashSet};
@@ -200,6 +201,8 @@ pub struct Script {
     pub score: ScoreConfig,
     /// The weights of the per-agent composite index of `callgauge report`.
     pub team_index: TeamIndexWeights,
+    /// The `[tone]` cues (the built-in script's when the script has no `[tone]` table).
+    pub tone: ToneCues,
 }
 
 /// The script's `[team_index]` table: the KPIs of the per-agent composite index of the team
@@ -272,6 +275,29 @@ struct RawScript {
     score: ScoreConfig,
     #[serde(default)]
     team_index: TeamIndexWeights,
+    tone: Option<RawTone>,
+}
+
+/// `[tone]`: cue phrases per tone and language.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTone {
+    #[serde(default = "no_phrases")]
+    irritated: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    wary: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    interested: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    pressing: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    friendly: Spanned<RawPhrases>,
+}
+
+/// The built-in script's `[tone]` table alone.
+#[derive(Deserialize)]
+struct ToneOnly {
+    tone: RawTone,
 }
 
 #[derive(Deserialize)]
@@ -364,6 +390,15 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
     let stages = p.stages(&raw.stages)?;
     let checklist = p.checklist(&raw.checklist, &stages)?;
     let objections = p.objections(&raw.objections.categories)?;
+    let tone = match &raw.tone {
+        Some(t) => p.tone(t)?,
+        None => {
+            let builtin = Parser { text: DEFAULT_SCRIPT, path: DEFAULT_SCRIPT_PATH };
+            let only: ToneOnly = toml::from_str(DEFAULT_SCRIPT)
+                .map_err(|e| builtin.fail(None, e.message().trim().to_string()))?;
+            builtin.tone(&only.tone)?
+        }
+    };
     check_numbers(&raw, &|line, message| p.fail(line, message))?;
     let mut hashed = text.as_bytes().to_vec();
     let model = match &raw.model {
@@ -394,6 +429,7 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
         objections,
         score: raw.score,
         team_index: raw.team_index,
+        tone,
     })
 }
 
@@ -433,6 +469,16 @@ impl Parser<'_> {
             }
         }
         Ok(Phrases(out))
+    }
+
+    fn tone(&self, t: &RawTone) -> Result<ToneCues, ScriptError> {
+        Ok(ToneCues {
+            irritated: self.compile(&t.irritated, "tone.irritated")?,
+            wary: self.compile(&t.wary, "tone.wary")?,
+            interested: self.compile(&t.interested, "tone.interested")?,
+            pressing: self.compile(&t.pressing, "tone.pressing")?,
+            friendly: self.compile(&t.friendly, "tone.friendly")?,
+        })
     }
 
     fn stages(&self, raw: &[RawStage]) -> Result<Vec<StageDef>, ScriptError> {

@@ -1,0 +1,381 @@
+//! Tone: the customer's (neutral, interested or wary, with an irritation flag) and the agent's
+//! (friendly, neutral or pressing), per utterance and per call, from the script's `[tone]` cues.
+//!
+//! An utterance takes the tone of the first cue list that matches it, in this order: irritated
+//! (counted as wary, and flagged), wary, interested, then (customer only) a question, which
+//! counts as interest in the offer; otherwise it is neutral. For the agent: pressing, friendly,
+//! otherwise neutral. Every non-neutral label keeps the cue that decided it.
+//!
+//! Takes: the script's compiled cues, the call's segments, its language and its outcome. Gives:
+//! a [`ToneOut`], `tone` in the call JSON. Must not: read audio (prosody is not used yet: see
+//! the README's Limitations).
+
+use super::matcher::{MatchOptions, Phrase};
+use super::outcomes::Outcome;
+use super::script::Phrases;
+use crate::text::{self, tokens};
+use crate::transcript::{Role, Utterance};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// The script's `[tone]` cue lists, compiled.
+#[derive(Debug, Clone, Default)]
+pub struct ToneCues {
+    pub irritated: Phrases,
+    pub wary: Phrases,
+    pub interested: Phrases,
+    pub pressing: Phrases,
+    pub friendly: Phrases,
+}
+
+/// A tone label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Tone {
+    Neutral,
+    /// Customer: asks about the offer, agrees, welcomes a step.
+    Interested,
+    /// Customer: doubts, objects, complains, refuses (irritation included).
+    Wary,
+    /// Agent: thanks, warmth, reassurance.
+    Friendly,
+    /// Agent: pushes for a decision, dismisses a refusal.
+    Pressing,
+}
+
+/// One utterance's tone, with its evidence. Neutral utterances are not listed.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ToneLabel {
+    pub speaker: Role,
+    /// When the utterance starts.
+    pub at_s: f64,
+    /// The utterance.
+    pub text: String,
+    pub tone: Tone,
+    /// The customer is irritated ("stop calling", «я же сказал»); the tone is then `wary`.
+    pub irritated: bool,
+    /// What decided: `irritated cue`, `wary cue`, `interested cue`, `asks a question`,
+    /// `pressing cue` or `friendly cue`.
+    pub rule: &'static str,
+    /// The `[tone]` cue as written in the script (`null` for a question).
+    pub cue: Option<String>,
+    /// The words of the utterance that matched the cue (the question's rule for a question).
+    pub matched: String,
+}
+
+/// Shares of the customer's utterances per tone (they sum to 1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, JsonSchema)]
+pub struct CustomerShares {
+    pub neutral: f64,
+    pub interested: f64,
+    pub wary: f64,
+}
+
+/// Shares of the agent's utterances per tone (they sum to 1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, JsonSchema)]
+pub struct AgentShares {
+    pub friendly: f64,
+    pub neutral: f64,
+    pub pressing: f64,
+}
+
+/// The customer's tone over the call.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CustomerTone {
+    /// The customer's utterances the shares count.
+    pub utterances: usize,
+    pub shares: CustomerShares,
+    /// Shares over the first third of the customer's utterances (`null` under 3 utterances).
+    pub first_third: Option<CustomerShares>,
+    /// Shares over the last third of the customer's utterances (`null` under 3 utterances).
+    pub last_third: Option<CustomerShares>,
+    /// Warmth (interested share − wary share) of the last third minus that of the first:
+    /// above 0 the customer warmed up, below 0 cooled down (`null` under 3 utterances).
+    pub warmth_change: Option<f64>,
+    /// The customer was irritated at least once (see the `irritated` labels for the evidence).
+    pub irritated: bool,
+    /// The call was lost (`--outcomes`) although the customer showed interest: a lead worth a
+    /// second call. `null` when the outcome is unknown.
+    pub interested_but_lost: Option<bool>,
+}
+
+/// The agent's tone over the call.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct AgentTone {
+    pub utterances: usize,
+    pub shares: AgentShares,
+}
+
+/// `tone` in the call JSON. On a mono call whose voices were not told apart, both parties are
+/// `null` and no labels are given.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ToneOut {
+    pub customer: Option<CustomerTone>,
+    pub agent: Option<AgentTone>,
+    /// The non-neutral utterances, in call order, with what decided each.
+    pub labels: Vec<ToneLabel>,
+}
+
+/// Cues match word after word: a tone cue is a set phrase, not words spread over a sentence.
+fn cue_options(script: &MatchOptions) -> MatchOptions {
+    MatchOptions { max_gap: 0, ..*script }
+}
+
+/// The tone of one utterance by `speaker`, with its evidence; `None` when neutral.
+pub fn label(
+    cues: &ToneCues,
+    opt: &MatchOptions,
+    lang: Option<&str>,
+    seg: &Utterance,
+) -> Option<ToneLabel> {
+    let words = tokens(&seg.text);
+    let opt = cue_options(opt);
+    let find = |list: &Phrases| -> Option<(String, String)> {
+        list.for_language(lang).into_iter().find_map(|p: &Phrase| {
+            let (a, b) = p.find(&words, &opt)?;
+            let matched: Vec<&str> = words[a..=b].iter().map(|t| t.word.as_str()).collect();
+            Some((p.text.clone(), matched.join(" ")))
+        })
+    };
+    let make = |tone, irritated, rule, cue: Option<String>, matched: String| ToneLabel {
+        speaker: seg.speaker,
+        at_s: seg.start_s,
+        text: seg.text.trim().to_string(),
+        tone,
+        irritated,
+        rule,
+        cue,
+        matched,
+    };
+    match seg.speaker {
+        Role::Customer => {
+            if let Some((cue, m)) = find(&cues.irritated) {
+                return Some(make(Tone::Wary, true, "irritated cue", Some(cue), m));
+            }
+            if let Some((cue, m)) = find(&cues.wary) {
+                return Some(make(Tone::Wary, false, "wary cue", Some(cue), m));
+            }
+            if let Some((cue, m)) = find(&cues.interested) {
+                return Some(make(Tone::Interested, false, "interested cue", Some(cue), m));
+            }
+            let rule = text::question_rule(&seg.text)?;
+            Some(make(Tone::Interested, false, "asks a question", None, rule.to_string()))
+        }
+        Role::Agent => {
+            if let Some((cue, m)) = find(&cues.pressing) {
+                return Some(make(Tone::Pressing, false, "pressing cue", Some(cue), m));
+            }
+            let (cue, m) = find(&cues.friendly)?;
+            Some(make(Tone::Friendly, false, "friendly cue", Some(cue), m))
+        }
+        Role::Unknown => None,
+    }
+}
+
+fn customer_shares(tones: &[Tone]) -> CustomerShares {
+    let n = tones.len().max(1) as f64;
+    let share = |t: Tone| tones.iter().filter(|&&x| x == t).count() as f64 / n;
+    CustomerShares {
+        neutral: share(Tone::Neutral),
+        interested: share(Tone::Interested),
+        wary: share(Tone::Wary),
+    }
+}
+
+/// Applies the cues to a call.
+pub fn evaluate(
+    cues: &ToneCues,
+    opt: &MatchOptions,
+    lang: Option<&str>,
+    segments: &[Utterance],
+    outcome: Option<&Outcome>,
+) -> ToneOut {
+    let spoken = |s: &&Utterance| !s.text.trim().is_empty();
+    let mut labels = Vec::new();
+    let mut customer = Vec::new();
+    let mut agent = Vec::new();
+    let mut irritated = false;
+    for seg in segments.iter().filter(spoken) {
+        let l = label(cues, opt, lang, seg);
+        let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
+        match seg.speaker {
+            Role::Customer => customer.push(tone),
+            Role::Agent => agent.push(tone),
+            Role::Unknown => {}
+        }
+        irritated |= l.as_ref().is_some_and(|l| l.irritated);
+        labels.extend(l);
+    }
+    let customer = (!customer.is_empty()).then(|| {
+        let third = customer.len().div_ceil(3);
+        let (first, last) = (customer.len() >= 3)
+            .then(|| {
+                (
+                    customer_shares(&customer[..third]),
+                    customer_shares(&customer[customer.len() - third..]),
+                )
+            })
+            .unzip();
+        let warmth = |s: &CustomerShares| s.interested - s.wary;
+        let shares = customer_shares(&customer);
+        CustomerTone {
+            utterances: customer.len(),
+            shares,
+            first_third: first,
+            last_third: last,
+            warmth_change: first.zip(last).map(|(f, l)| warmth(&l) - warmth(&f)),
+            irritated,
+            interested_but_lost: outcome
+                .and_then(|o| o.won)
+                .map(|won| !won && shares.interested > 0.0),
+        }
+    });
+    let agent = (!agent.is_empty()).then(|| {
+        let n = agent.len() as f64;
+        let share = |t: Tone| agent.iter().filter(|&&x| x == t).count() as f64 / n;
+        AgentTone {
+            utterances: agent.len(),
+            shares: AgentShares {
+                friendly: share(Tone::Friendly),
+                neutral: share(Tone::Neutral),
+                pressing: share(Tone::Pressing),
+            },
+        }
+    });
+    ToneOut { customer, agent, labels }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cues() -> ToneCues {
+        let list = |l: &[&str]| {
+            Phrases(l.iter().map(|p| ("en".to_string(), Phrase::new(p).unwrap())).collect())
+        };
+        ToneCues {
+            irritated: list(&["stop calling"]),
+            wary: list(&["not sure", "expensive"]),
+            interested: list(&["sounds good"]),
+            pressing: list(&["only today"]),
+            friendly: list(&["thank you"]),
+        }
+    }
+
+    fn seg(speaker: Role, i: usize, text: &str) -> Utterance {
+        Utterance {
+            speaker,
+            start_s: 4.0 * i as f64,
+            end_s: 4.0 * i as f64 + 3.0,
+            text: text.into(),
+            words: Vec::new(),
+        }
+    }
+
+    fn tone_of(speaker: Role, text: &str) -> Option<(Tone, bool, &'static str)> {
+        label(&cues(), &MatchOptions::default(), Some("en"), &seg(speaker, 0, text))
+            .map(|l| (l.tone, l.irritated, l.rule))
+    }
+
+    #[test]
+    fn the_first_matching_list_decides_in_order() {
+        use Role::*;
+        // Irritation wins over interest in the same utterance.
+        assert_eq!(
+            tone_of(Customer, "Sounds good, but stop calling me."),
+            Some((Tone::Wary, true, "irritated cue"))
+        );
+        assert_eq!(
+            tone_of(Customer, "Sounds good but expensive."),
+            Some((Tone::Wary, false, "wary cue"))
+        );
+        assert_eq!(
+            tone_of(Customer, "That sounds good."),
+            Some((Tone::Interested, false, "interested cue"))
+        );
+        assert_eq!(
+            tone_of(Customer, "And the delivery is free?"),
+            Some((Tone::Interested, false, "asks a question"))
+        );
+        assert_eq!(tone_of(Customer, "We have six trucks."), None);
+        // The agent's lists apply to the agent only, and an agent's question is not interest.
+        assert_eq!(
+            tone_of(Agent, "Thank you, Maria."),
+            Some((Tone::Friendly, false, "friendly cue"))
+        );
+        assert_eq!(
+            tone_of(Agent, "The price holds only today."),
+            Some((Tone::Pressing, false, "pressing cue"))
+        );
+        assert_eq!(tone_of(Agent, "How many trucks do you run?"), None);
+        assert_eq!(tone_of(Agent, "It is not expensive."), None);
+        assert_eq!(tone_of(Unknown, "Stop calling."), None);
+    }
+
+    #[test]
+    fn cue_words_must_be_adjacent() {
+        // "not … sure" three words apart is not the hedge "not sure".
+        assert_eq!(tone_of(Role::Customer, "Not the day for it, I am sure."), None);
+    }
+
+    #[test]
+    fn a_call_has_shares_thirds_warmth_and_the_lost_interest_flag() {
+        use Role::*;
+        let segs = vec![
+            seg(Agent, 0, "Thank you for taking the call."),
+            seg(Customer, 1, "I'm not sure about this."),
+            seg(Customer, 2, "Expensive."),
+            seg(Customer, 3, "We have six trucks."),
+            seg(Customer, 4, "Okay."),
+            seg(Customer, 5, "Sounds good."),
+            seg(Customer, 6, "How soon can you start?"),
+        ];
+        let lost = Outcome { won: Some(false), ..Outcome::default() };
+        let out = evaluate(&cues(), &MatchOptions::default(), Some("en"), &segs, Some(&lost));
+        let c = out.customer.unwrap();
+        assert_eq!(c.utterances, 6);
+        assert_eq!(
+            c.shares,
+            CustomerShares { neutral: 2.0 / 6.0, interested: 2.0 / 6.0, wary: 2.0 / 6.0 }
+        );
+        assert_eq!(
+            c.first_third,
+            Some(CustomerShares { neutral: 0.0, interested: 0.0, wary: 1.0 })
+        );
+        assert_eq!(c.last_third, Some(CustomerShares { neutral: 0.0, interested: 1.0, wary: 0.0 }));
+        assert_eq!(c.warmth_change, Some(2.0));
+        assert!(!c.irritated);
+        assert_eq!(c.interested_but_lost, Some(true));
+        let a = out.agent.unwrap();
+        assert_eq!(a.shares, AgentShares { friendly: 1.0, neutral: 0.0, pressing: 0.0 });
+        // Five labels: the friendly agent line and four customer lines; neutral ones are not listed.
+        assert_eq!(out.labels.len(), 5);
+        assert_eq!(out.labels[1].cue.as_deref(), Some("not sure"));
+        assert_eq!(out.labels[1].matched, "not sure");
+        // Won, unknown, and too few utterances for thirds.
+        let won = Outcome { won: Some(true), ..Outcome::default() };
+        let out = evaluate(&cues(), &MatchOptions::default(), Some("en"), &segs[..3], Some(&won));
+        let c = out.customer.unwrap();
+        assert_eq!(
+            (c.interested_but_lost, c.first_third, c.warmth_change),
+            (Some(false), None, None)
+        );
+        let out = evaluate(&cues(), &MatchOptions::default(), Some("en"), &segs, None);
+        assert_eq!(out.customer.unwrap().interested_but_lost, None);
+    }
+
+    #[test]
+    fn irritation_is_flagged_and_unknown_speakers_get_no_tone() {
+        let segs = vec![
+            seg(Role::Customer, 0, "Please stop calling me."),
+            seg(Role::Unknown, 1, "Stop calling."),
+        ];
+        let out = evaluate(&cues(), &MatchOptions::default(), Some("en"), &segs, None);
+        assert!(out.customer.unwrap().irritated);
+        assert!(out.agent.is_none());
+        assert_eq!(out.labels.len(), 1);
+        let segs = vec![seg(Role::Unknown, 0, "Stop calling.")];
+        let out = evaluate(&cues(), &MatchOptions::default(), Some("en"), &segs, None);
+        assert!(out.customer.is_none() && out.agent.is_none() && out.labels.is_empty());
+    }
+}
