@@ -93,9 +93,27 @@ fn similar(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
     let close = |x: &str, lx: usize, y: &str, ly: usize| {
         lx.min(ly) >= opt.min_edit_len
             && lx.abs_diff(ly) <= opt.max_edits
-            && strsim::levenshtein(x, y) <= opt.max_edits
+            && match opt.max_edits {
+                1 => at_most_one_edit(x, y),
+                n => strsim::levenshtein(x, y) <= n,
+            }
     };
     close(&a.stem, la, &b.stem, lb) || close(&a.word, a.word_chars, &b.word, b.word_chars)
+}
+
+/// `levenshtein(a, b) <= 1` without a distance matrix or an allocation: the common prefix and
+/// the common suffix together must cover all but one letter of the longer word.
+fn at_most_one_edit(a: &str, b: &str) -> bool {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let prefix = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    if prefix == la && la == lb {
+        return true;
+    }
+    let suffix = a.chars().rev().zip(b.chars().rev()).take_while(|(x, y)| x == y).count();
+    prefix + suffix + 1 >= la.max(lb)
 }
 
 #[cfg(test)]
@@ -105,6 +123,43 @@ mod tests {
     fn hit(phrase: &str, said: &str) -> Option<(usize, usize)> {
         let p = Phrase::new(phrase).unwrap();
         p.find(&tokens(said), &MatchOptions::default())
+    }
+
+    #[test]
+    fn the_one_edit_check_agrees_with_levenshtein() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "abcd",
+            "abd",
+            "xbc",
+            "abcx",
+            "xabc",
+            "aabc",
+            "abca",
+            "договор",
+            "договоры",
+            "договор",
+            "договорились",
+            "дагавор",
+            "contract",
+            "contracts",
+            "kontract",
+            "cotnract",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(
+                    at_most_one_edit(a, b),
+                    strsim::levenshtein(a, b) <= 1,
+                    "{a:?} vs {b:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -305,7 +305,8 @@ pub fn evaluate(
         lang,
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
-    let tone = tone::evaluate(&script.tone, &script.matching, lang, segments, outcome);
+    let words = said.iter().map(|s| (s.seg, s.tokens.as_slice()));
+    let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
 }
 

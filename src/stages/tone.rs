@@ -13,7 +13,7 @@
 use super::matcher::{MatchOptions, Phrase};
 use super::outcomes::Outcome;
 use super::script::Phrases;
-use crate::text::{self, tokens};
+use crate::text::{self, Token};
 use crate::transcript::{Role, Utterance};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -127,12 +127,12 @@ pub fn label(
     opt: &MatchOptions,
     lang: Option<&str>,
     seg: &Utterance,
+    words: &[Token],
 ) -> Option<ToneLabel> {
-    let words = tokens(&seg.text);
     let opt = cue_options(opt);
     let find = |list: &Phrases| -> Option<(String, String)> {
         list.for_language(lang).into_iter().find_map(|p: &Phrase| {
-            let (a, b) = p.find(&words, &opt)?;
+            let (a, b) = p.find(words, &opt)?;
             let matched: Vec<&str> = words[a..=b].iter().map(|t| t.word.as_str()).collect();
             Some((p.text.clone(), matched.join(" ")))
         })
@@ -182,21 +182,21 @@ fn customer_shares(tones: &[Tone]) -> CustomerShares {
     }
 }
 
-/// Applies the cues to a call.
-pub fn evaluate(
+/// Applies the cues to a call: its segments, each with its words as [`text::tokens`] makes
+/// them.
+pub fn evaluate<'a>(
     cues: &ToneCues,
     opt: &MatchOptions,
     lang: Option<&str>,
-    segments: &[Utterance],
+    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token])>,
     outcome: Option<&Outcome>,
 ) -> ToneOut {
-    let spoken = |s: &&Utterance| !s.text.trim().is_empty();
     let mut labels = Vec::new();
     let mut customer = Vec::new();
     let mut agent = Vec::new();
     let mut irritated = false;
-    for seg in segments.iter().filter(spoken) {
-        let l = label(cues, opt, lang, seg);
+    for (seg, words) in segments.into_iter().filter(|(s, _)| !s.text.trim().is_empty()) {
+        let l = label(cues, opt, lang, seg, words);
         let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
         match seg.speaker {
             Role::Customer => customer.push(tone),
@@ -273,8 +273,26 @@ mod tests {
     }
 
     fn tone_of(speaker: Role, text: &str) -> Option<(Tone, bool, &'static str)> {
-        label(&cues(), &MatchOptions::default(), Some("en"), &seg(speaker, 0, text))
+        let s = seg(speaker, 0, text);
+        label(&cues(), &MatchOptions::default(), Some("en"), &s, &text::tokens(text))
             .map(|l| (l.tone, l.irritated, l.rule))
+    }
+
+    fn evaluate(
+        cues: &ToneCues,
+        opt: &MatchOptions,
+        lang: Option<&str>,
+        segments: &[Utterance],
+        outcome: Option<&Outcome>,
+    ) -> ToneOut {
+        let words: Vec<Vec<Token>> = segments.iter().map(|s| text::tokens(&s.text)).collect();
+        super::evaluate(
+            cues,
+            opt,
+            lang,
+            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice())),
+            outcome,
+        )
     }
 
     #[test]
