@@ -238,6 +238,18 @@ fn cards(team: &GroupStats) -> Vec<Card> {
             note: "0–100, the score of each call".into(),
         },
         Card {
+            label: "Irritated customers",
+            value: pct(team.customer_irritated.rate),
+            interval: rate_ci(&team.customer_irritated),
+            note: format!(
+                "{} of {} calls; interest shown on {} of {} lost calls",
+                team.customer_irritated.k,
+                team.customer_irritated.n,
+                team.interested_but_lost.k,
+                team.interested_but_lost.n
+            ),
+        },
+        Card {
             label: "Average deal",
             value: num(team.average_deal.mean, 0),
             interval: mean_ci(&team.average_deal, 0, 1.0),

@@ -74,6 +74,10 @@ pub struct CallRow {
     /// (category, handled) for every objection raised.
     pub objections: Vec<(String, bool)>,
     pub quality_index: Option<f64>,
+    /// `tone.customer.irritated` (`None` before 0.8.0 and when the customer was not heard apart).
+    pub customer_irritated: Option<bool>,
+    /// `tone.customer.shares.interested`.
+    pub customer_interested_share: Option<f64>,
     pub agent_speech_s: Option<f64>,
     pub customer_speech_s: Option<f64>,
     /// Every scalar of the call JSON by its dotted path (arrays of detail are summarised);
@@ -172,6 +176,8 @@ impl CallRow {
                 })
                 .collect(),
             quality_index: num(&["score", "quality_index"]),
+            customer_irritated: doc["tone"]["customer"]["irritated"].as_bool(),
+            customer_interested_share: num(&["tone", "customer", "shares", "interested"]),
             agent_speech_s: num(&["speakers", "agent", "speech_s"]),
             customer_speech_s: num(&["speakers", "customer", "speech_s"]),
             ..CallRow::default()
@@ -336,6 +342,34 @@ mod tests {
             !keys.iter().any(|k| k.starts_with("segments")),
             "the transcript is never flattened"
         );
+    }
+
+    #[test]
+    fn tone_feeds_the_group_rates_of_irritation_and_interest_on_lost_calls() {
+        let row = |won: bool, irritated: bool, interested: f64| {
+            let mut doc = call();
+            doc["outcome"]["result"] = json!(if won { "won" } else { "lost" });
+            doc["tone"] = json!({"customer": {"irritated": irritated,
+                                              "shares": {"interested": interested}}});
+            CallRow::from_json(&doc.to_string(), Meta::default(), 30.0).unwrap()
+        };
+        let mut old = call();
+        old["outcome"]["result"] = json!("lost");
+        let before_tone = CallRow::from_json(&old.to_string(), Meta::default(), 30.0).unwrap();
+        assert_eq!(before_tone.customer_irritated, None);
+        let rows = [
+            row(true, false, 0.5),
+            row(false, true, 0.0),
+            row(false, false, 0.25),
+            row(false, false, 0.0),
+            before_tone,
+        ];
+        let refs: Vec<&CallRow> = rows.iter().collect();
+        let stats = super::super::group_stats(&refs, &[]);
+        // Calls written before 0.8.0 have no tone and count in neither rate.
+        assert_eq!((stats.customer_irritated.k, stats.customer_irritated.n), (1, 4));
+        assert_eq!((stats.interested_but_lost.k, stats.interested_but_lost.n), (1, 3));
+        assert_eq!(stats.metrics["customer_interested_share"].n, 4);
     }
 
     #[test]

@@ -234,7 +234,8 @@ pub struct GroupStats {
     pub agent_share: MeanOut,
     /// Per-call means: `agent_questions`, `agent_longest_monologue_s`, `dead_air_s`,
     /// `interruptions`, `agent_response_latency_s`, `agent_words_per_minute`,
-    /// `customer_words_per_minute`, `duration_s`.
+    /// `customer_words_per_minute`, `duration_s`, `customer_interested_share` (the share of
+    /// the customer's utterances that showed interest).
     pub metrics: BTreeMap<String, MeanOut>,
     /// Each stage's reach, in script order.
     pub funnel: Vec<StageReach>,
@@ -254,6 +255,12 @@ pub struct GroupStats {
     pub repeat_contact: RateOut,
     /// The quality index of the call JSONs (0–100).
     pub quality_index: MeanOut,
+    /// Dialogue calls whose customer was irritated at least once (`tone.customer.irritated`),
+    /// of those with the customer's tone.
+    pub customer_irritated: RateOut,
+    /// Lost calls (outcome known) where the customer showed interest: leads worth a second
+    /// call, of the lost calls with the customer's tone.
+    pub interested_but_lost: RateOut,
 }
 
 /// One row per combination of the `--by` dimensions.
@@ -488,7 +495,7 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     };
     let verdicts: Vec<bool> = d.iter().filter_map(|r| r.passed_60_40).collect();
     let mut metrics = BTreeMap::new();
-    let per_call: [(&str, Figure); 8] = [
+    let per_call: [(&str, Figure); 9] = [
         ("agent_questions", |r| r.agent_questions),
         ("agent_longest_monologue_s", |r| r.agent_longest_monologue_s),
         ("dead_air_s", |r| r.dead_air_s),
@@ -497,6 +504,7 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
         ("agent_words_per_minute", |r| r.agent_wpm),
         ("customer_words_per_minute", |r| r.customer_wpm),
         ("duration_s", |r| r.duration_s),
+        ("customer_interested_share", |r| r.customer_interested_share),
     ];
     for (name, f) in per_call {
         metrics.insert(name.to_string(), mean_out(&values(&f)));
@@ -539,6 +547,12 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
     let deals: Vec<f64> =
         d.iter().filter(|r| r.meta.won == Some(true)).filter_map(|r| r.meta.amount).collect();
     let repeats: Vec<bool> = d.iter().filter_map(|r| r.repeat_contact).collect();
+    let irritated: Vec<bool> = d.iter().filter_map(|r| r.customer_irritated).collect();
+    let lost_interest: Vec<bool> = d
+        .iter()
+        .filter(|r| r.meta.won == Some(false))
+        .filter_map(|r| r.customer_interested_share.map(|s| s > 0.0))
+        .collect();
     GroupStats {
         calls: counts,
         rule_60_40: rate(verdicts.iter().filter(|&&p| p).count(), verdicts.len()),
@@ -564,6 +578,11 @@ pub fn group_stats(rows: &[&CallRow], stages: &[String]) -> GroupStats {
         average_deal: mean_out(&deals),
         repeat_contact: rate(repeats.iter().filter(|&&r| r).count(), repeats.len()),
         quality_index: mean_out(&values(&|r| r.quality_index)),
+        customer_irritated: rate(irritated.iter().filter(|&&x| x).count(), irritated.len()),
+        interested_but_lost: rate(
+            lost_interest.iter().filter(|&&x| x).count(),
+            lost_interest.len(),
+        ),
     }
 }
 
