@@ -271,6 +271,18 @@ fn sales_script_stages_and_objections_are_found_in_the_transcribed_calls() {
                 "{file}: {o}"
             );
             assert_eq!(o["handled"], true, "{file}: {o}");
+            // The objection's utterance is wary in the customer's tone, with its evidence; the
+            // customer of this sale is never irritated.
+            let tone = &doc["tone"];
+            let wary = tone["labels"].as_array().unwrap().iter().find(|l| {
+                let at = l["at_s"].as_f64().unwrap();
+                l["speaker"] == "customer" && at >= start - 0.3 && at <= end + 0.3
+            });
+            let wary = wary.unwrap_or_else(|| panic!("{file}: no tone at the objection: {tone}"));
+            assert_eq!(wary["tone"], "wary", "{file}: {wary}");
+            assert!(wary["cue"].is_string() && !wary["matched"].as_str().unwrap().is_empty());
+            assert_eq!(tone["customer"]["irritated"], false, "{file}");
+            assert!(tone["customer"]["shares"]["wary"].as_f64().unwrap() > 0.0, "{file}");
             let pause = o["agent_pause_s"].as_f64().unwrap();
             assert!((0.2..=1.5).contains(&pause), "{file}: agent pause {pause} (planted 0.6 s)");
             // Every checklist item the dialogue was written to pass does pass.

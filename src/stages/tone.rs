@@ -117,8 +117,10 @@ pub struct ToneOut {
 }
 
 /// Cues match word after word: a tone cue is a set phrase, not words spread over a sentence.
+/// A cue word matches by its stem or a letter slip, never as the beginning of a longer stem:
+/// «достали» (fed up) must not match «доставка» (delivery).
 fn cue_options(script: &MatchOptions) -> MatchOptions {
-    MatchOptions { max_gap: 0, ..*script }
+    MatchOptions { max_gap: 0, min_prefix_len: usize::MAX, ..*script }
 }
 
 /// The tone of one utterance by `speaker`, with its evidence; `None` when neutral.
@@ -328,6 +330,21 @@ mod tests {
         assert_eq!(tone_of(Agent, "How many trucks do you run?"), None);
         assert_eq!(tone_of(Agent, "It is not expensive."), None);
         assert_eq!(tone_of(Unknown, "Stop calling."), None);
+    }
+
+    #[test]
+    fn a_cue_word_does_not_match_a_longer_word_it_begins() {
+        let cues = ToneCues {
+            irritated: Phrases(vec![("ru".into(), Phrase::new("достали").unwrap())]),
+            ..ToneCues::default()
+        };
+        let said = |text: &str| {
+            let s = seg(Role::Customer, 0, text);
+            label(&cues, &MatchOptions::default(), Some("ru"), &s, &text::tokens(text))
+                .map(|l| l.irritated)
+        };
+        assert_eq!(said("Доставка часто опаздывает."), None);
+        assert_eq!(said("Вы меня достали."), Some(true));
     }
 
     #[test]
