@@ -245,9 +245,16 @@ fn planted_personal_data_reaches_no_output_file_and_changes_no_figure() {
         }
         let name = format!("{lang}_pii_ulaw8k.json");
         let (a, b) = (read_json(&plain.join(&name)), read_json(&redacted.join(&name)));
-        for field in
-            ["speakers", "conversation", "rule_60_40", "stages/reached", "score", "duration_s"]
-        {
+        for field in [
+            "speakers",
+            "conversation",
+            "rule_60_40",
+            "stages/reached",
+            "score",
+            "duration_s",
+            "tone/customer",
+            "tone/agent",
+        ] {
             let p = format!("/{field}");
             assert_eq!(a.pointer(&p), b.pointer(&p), "{name}: {field} differs with redaction");
         }

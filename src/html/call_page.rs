@@ -38,7 +38,35 @@ pub struct CallDoc {
     pub checklist: Option<ChecklistDoc>,
     pub objections: Option<Vec<ObjectionDoc>>,
     pub score: Option<ScoreDoc>,
+    pub tone: Option<ToneDoc>,
     pub segments: Vec<Utterance>,
+}
+
+/// `tone` of the call JSON (0.8.0 on): what the page shows of it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ToneDoc {
+    pub customer: Option<CustomerToneDoc>,
+    pub labels: Vec<ToneLabelDoc>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CustomerToneDoc {
+    pub shares: BTreeMap<String, f64>,
+    pub irritated: bool,
+    pub warmth_change: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ToneLabelDoc {
+    pub at_s: f64,
+    pub tone: String,
+    pub irritated: bool,
+    pub rule: String,
+    pub cue: Option<String>,
+    pub matched: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -431,6 +459,11 @@ pub struct UtteranceView {
     pub words: Vec<WordView>,
     /// The text, when the transcript has no word times.
     pub text: String,
+    /// The utterance's tone (`wary`, `irritated`, `interested`, `friendly`, `pressing`), or
+    /// empty when neutral.
+    pub tone: String,
+    /// What decided the tone, for its tooltip.
+    pub tone_why: String,
 }
 
 #[derive(Debug)]
@@ -520,6 +553,10 @@ fn utterances(doc: &CallDoc) -> Vec<UtteranceView> {
         .iter()
         .map(|s| {
             let who = role_name(s.speaker);
+            let tone = doc
+                .tone
+                .as_ref()
+                .and_then(|t| t.labels.iter().find(|l| (l.at_s - s.start_s).abs() < 1e-6));
             UtteranceView {
                 who,
                 label: match s.speaker {
@@ -535,6 +572,13 @@ fn utterances(doc: &CallDoc) -> Vec<UtteranceView> {
                     .map(|w| WordView { text: w.text.clone(), t: round1(w.start_s) })
                     .collect(),
                 text: s.text.clone(),
+                tone: tone.map_or(String::new(), |l| {
+                    if l.irritated { "irritated".into() } else { l.tone.clone() }
+                }),
+                tone_why: tone.map_or(String::new(), |l| match &l.cue {
+                    Some(cue) => format!("{}: \"{cue}\" (heard \"{}\")", l.rule, l.matched),
+                    None => format!("{}: {}", l.rule, l.matched),
+                }),
             }
         })
         .collect()
@@ -578,6 +622,29 @@ pub fn render_call(doc: &CallDoc, row: &CallRow, audio: Option<&str>) -> askama:
                 None => o,
             },
         ));
+    }
+    if let Some(c) = doc.tone.as_ref().and_then(|t| t.customer.as_ref()) {
+        let share = |k: &str| pct(c.shares.get(k).copied());
+        let mut line = format!(
+            "{} interested, {} wary, {} neutral",
+            share("interested"),
+            share("wary"),
+            share("neutral")
+        );
+        if let Some(w) = c.warmth_change {
+            let trend = if w > 0.0 {
+                "warmed up"
+            } else if w < 0.0 {
+                "cooled down"
+            } else {
+                "steady"
+            };
+            line += &format!("; {trend}");
+        }
+        if c.irritated {
+            line += "; irritated";
+        }
+        facts.push(("Customer tone", line));
     }
     if let Some(v) = &row.meta.variant {
         facts.push(("Script variant", v.clone()));
@@ -721,6 +788,32 @@ mod tests {
         let html = render_call(&d, &CallRow::default(), None).unwrap();
         assert!(html.contains("x.wav: decode: not audio"));
         assert!(html.contains(r#"<meta name="generator" content="callgauge report"#));
+    }
+
+    #[test]
+    fn the_transcript_marks_each_toned_utterance_with_what_decided_it() {
+        let d = doc(serde_json::json!({"call_id": "c", "status": "ok", "duration_s": 9.0,
+            "segments": [
+                {"speaker": "customer", "start_s": 1.0, "end_s": 2.0, "text": "Too expensive."},
+                {"speaker": "customer", "start_s": 3.0, "end_s": 4.0, "text": "Stop calling."},
+                {"speaker": "customer", "start_s": 5.0, "end_s": 6.0, "text": "Fine."}],
+            "tone": {"customer": {"shares": {"neutral": 0.34, "interested": 0.0, "wary": 0.66},
+                                  "irritated": true, "warmth_change": null},
+                     "labels": [
+                {"at_s": 1.0, "tone": "wary", "irritated": false, "rule": "wary cue",
+                 "cue": "expensive", "matched": "expensive"},
+                {"at_s": 3.0, "tone": "wary", "irritated": true, "rule": "irritated cue",
+                 "cue": "stop calling", "matched": "stop calling"}]}}));
+        let html = render_call(&d, &CallRow::default(), None).unwrap();
+        assert_eq!(html.matches("<span class=\"tone ").count(), 2, "{html}");
+        assert!(html.contains("class=\"tone wary\""), "{html}");
+        assert!(html.contains("class=\"tone irritated\""), "{html}");
+        assert!(
+            html.contains("wary cue: &#34;expensive&#34;")
+                || html.contains("wary cue: &quot;expensive&quot;"),
+            "{html}"
+        );
+        assert!(html.contains("0 % interested, 66 % wary, 34 % neutral; irritated"), "{html}");
     }
 
     #[test]
