@@ -392,7 +392,7 @@ fn accuracy(m: &Value) -> (f64, f64) {
 /// test holds them above always answering "neutral".
 #[test]
 fn customer_tone_on_labelled_trades_beats_the_majority_class() {
-    for split in ["dev", "test"] {
+    for split in ["dev", "test", "fresh"] {
         let files = [
             format!("fixtures/utterances/{split}/en.tsv"),
             format!("fixtures/utterances/{split}/ru.tsv"),
