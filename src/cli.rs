@@ -107,7 +107,8 @@ pub enum ScriptCommand {
         force: bool,
     },
     /// Measure a script on labelled calls: per stage, utterance by utterance, recall and
-    /// precision; stages reached per call; question detection.
+    /// precision; stages reached per call; question detection; tone accuracy and confusion
+    /// (with a `tone` column).
     Eval {
         /// Labelled calls (CSV or TSV), as for `script train`.
         #[arg(required = true, value_name = "LABELS")]

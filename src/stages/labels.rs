@@ -4,8 +4,10 @@
 //!
 //! The file is CSV or TSV (the delimiter is taken from the header: tab, `;` or `,`) with the
 //! columns `call`, `speaker` (`agent` or `customer`), `stage` (a stage id, or `-` / empty for
-//! none) and `text`, in call order; an optional `question` column (`1`/`0`) is scored too, and
-//! any other columns (tone, objection, …) are ignored. `fixtures/utterances/` is one.
+//! none) and `text`, in call order; optional `question` (`1`/`0`) and `tone` columns are scored
+//! too (`tone`: neutral, interested, wary or irritated for the customer; neutral, friendly or
+//! pressing for the agent), and any other columns (objection, …) are ignored.
+//! `fixtures/utterances/` is one.
 //!
 //! Takes: the files. Gives: calls of labelled utterances, each call turned into segments
 //! (4 s apart, so hits map back to rows) and scored against what a script finds. Must not: know

@@ -3,7 +3,8 @@
 //!
 //! Takes: a compiled [`Script`], the call's segments (speaker, time, text, optional word times),
 //! a few call figures ([`Facts`]) and, if known, the call's [`Outcome`]. Gives: a
-//! [`ScriptResult`], the `stages` / `checklist` / `objections` / `score` parts of the call JSON.
+//! [`ScriptResult`], the `stages` / `checklist` / `objections` / `score` / `tone` parts of the
+//! call JSON.
 //! Must not: transcribe, read audio, or know whether the segments came from callgauge's own ASR
 //! or another one (`callgauge score` feeds it stored transcripts).
 
