@@ -111,8 +111,8 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
                 (Role::Agent, "pressing") => Tone::Pressing,
                 (_, other) => {
                     return Err(format!(
-                        "{name}:{line}: tone {other:?} is not a {} tone (neutral, {})",
-                        if speaker == Role::Agent { "agent" } else { "customer" },
+                        "{name}:{line}: tone {other:?} is not {} tone (neutral, {})",
+                        if speaker == Role::Agent { "an agent" } else { "a customer" },
                         if speaker == Role::Agent {
                             "friendly or pressing"
                         } else {
@@ -451,5 +451,15 @@ mod tests {
         assert!(read(g.path(), None).unwrap_err().contains("no stage column"));
         let h = write("call,speaker,stage,text\na,agent,-,x\nb,agent,-,y\na,agent,-,z\n");
         assert!(read(h.path(), None).unwrap_err().contains("keep a call's rows together"));
+        // A customer tone on the agent's row (and the reverse) names the row and the scale.
+        let t = write("call,speaker,stage,tone,text\na,customer,-,wary,x\na,agent,-,wary,y\n");
+        let e = read(t.path(), None).unwrap_err();
+        assert!(e.contains(":3:") && e.contains("not an agent tone"), "{e}");
+        let t = write("call,speaker,stage,tone,text\na,customer,-,pressing,x\n");
+        assert!(read(t.path(), None).unwrap_err().contains("interested, wary or irritated"));
+        let t = write("call,speaker,stage,tone,text\na,customer,-,irritated,x\na,agent,-,-,y\n");
+        let calls = read(t.path(), None).unwrap();
+        assert_eq!(calls[0].rows[0].tone, Some(Tone::Wary));
+        assert_eq!(calls[0].rows[1].tone, None);
     }
 }
