@@ -51,14 +51,21 @@ struct Voices {
 pub struct VoiceDiarizer {
     encoder: Arc<Ge2e>,
     voices: Option<Voices>,
-    /// The call's embeddings so far, with their weights (thinned past [`MAX_KEPT`]).
-    seen: Vec<(Vector, f64)>,
+    /// The call's embeddings so far (thinned past [`MAX_KEPT`]), and their weights.
+    seen: Vec<Vector>,
+    seen_weights: Vec<f64>,
     model: Option<(String, String)>,
 }
 
 impl VoiceDiarizer {
     pub fn new(encoder: Arc<Ge2e>) -> Self {
-        VoiceDiarizer { encoder, voices: None, seen: Vec::new(), model: None }
+        VoiceDiarizer {
+            encoder,
+            voices: None,
+            seen: Vec::new(),
+            seen_weights: Vec::new(),
+            model: None,
+        }
     }
 
     /// Names the weights file (name, sha256) in the call's JSON.
@@ -94,18 +101,26 @@ impl Diarizer for VoiceDiarizer {
         // The voices are learnt again on every window, from all of the call's embeddings so
         // far, starting from the voices already known (a later window sharpens them and cannot
         // swap them).
-        let mut all = self.seen.clone();
-        all.extend(emb.iter().copied().zip(weights.iter().copied()));
-        let (all_emb, all_w): (Vec<Vector>, Vec<f64>) = all.iter().copied().unzip();
-        let voices = match learn(&all_emb, &all_w, self.voices.as_ref()) {
+        let kept = self.seen.len();
+        self.seen.extend(&emb);
+        self.seen_weights.extend(&weights);
+        let voices = match learn(&self.seen, &self.seen_weights, self.voices.as_ref()) {
             Some(v) => v,
-            None => self.voices.clone()?,
+            None => {
+                let Some(known) = self.voices.clone() else {
+                    // No two voices yet: this window is not remembered.
+                    self.seen.truncate(kept);
+                    self.seen_weights.truncate(kept);
+                    return None;
+                };
+                known
+            }
         };
         self.voices = Some(voices.clone());
-        self.seen = all;
         if self.seen.len() > MAX_KEPT {
             // Long recordings: keep every other embedding, so memory stays bounded.
             self.seen = self.seen.iter().copied().step_by(2).collect();
+            self.seen_weights = self.seen_weights.iter().copied().step_by(2).collect();
         }
         let centred: Vec<Vector> = emb.iter().map(|e| unit_centred(e, &voices.mean)).collect();
         let diff: Vec<f64> = centred

@@ -14,7 +14,7 @@ use crate::transcript::{Role, Utterance};
 use askama::Template;
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// The parts of a call JSON the page shows.
 #[derive(Debug, Default, Deserialize)]
@@ -61,6 +61,7 @@ pub struct CustomerToneDoc {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ToneLabelDoc {
+    pub speaker: Option<Role>,
     pub at_s: f64,
     pub tone: String,
     pub irritated: bool,
@@ -549,14 +550,18 @@ fn speaker_figure(s: &Option<SpeakerDoc>, path: &str, decimals: usize, share: bo
 }
 
 fn utterances(doc: &CallDoc) -> Vec<UtteranceView> {
+    // A tone label is its segment's: same speaker, `at_s` its `start_s` (both written to the
+    // millisecond; on stereo both speakers may start at the same moment).
+    let ms = |t: f64| (t * 1000.0).round() as i64;
+    let mut tones: HashMap<(Option<Role>, i64), &ToneLabelDoc> = HashMap::new();
+    for l in doc.tone.iter().flat_map(|t| &t.labels) {
+        tones.entry((l.speaker, ms(l.at_s))).or_insert(l);
+    }
     doc.segments
         .iter()
         .map(|s| {
             let who = role_name(s.speaker);
-            let tone = doc
-                .tone
-                .as_ref()
-                .and_then(|t| t.labels.iter().find(|l| (l.at_s - s.start_s).abs() < 1e-6));
+            let tone = tones.get(&(Some(s.speaker), ms(s.start_s))).copied();
             UtteranceView {
                 who,
                 label: match s.speaker {
@@ -800,9 +805,9 @@ mod tests {
             "tone": {"customer": {"shares": {"neutral": 0.34, "interested": 0.0, "wary": 0.66},
                                   "irritated": true, "warmth_change": null},
                      "labels": [
-                {"at_s": 1.0, "tone": "wary", "irritated": false, "rule": "wary cue",
+                {"speaker": "customer", "at_s": 1.0, "tone": "wary", "irritated": false, "rule": "wary cue",
                  "cue": "expensive", "matched": "expensive"},
-                {"at_s": 3.0, "tone": "wary", "irritated": true, "rule": "irritated cue",
+                {"speaker": "customer", "at_s": 3.0, "tone": "wary", "irritated": true, "rule": "irritated cue",
                  "cue": "stop calling", "matched": "stop calling"}]}}));
         let html = render_call(&d, &CallRow::default(), None).unwrap();
         assert_eq!(html.matches("<span class=\"tone ").count(), 2, "{html}");

@@ -123,18 +123,36 @@ fn cue_options(script: &MatchOptions) -> MatchOptions {
     MatchOptions { max_gap: 0, min_prefix_len: usize::MAX, ..*script }
 }
 
+/// The cue lists of one language, as cues are matched.
+pub struct LangCues<'a> {
+    irritated: Vec<&'a Phrase>,
+    wary: Vec<&'a Phrase>,
+    interested: Vec<&'a Phrase>,
+    pressing: Vec<&'a Phrase>,
+    friendly: Vec<&'a Phrase>,
+    opt: MatchOptions,
+}
+
+impl ToneCues {
+    /// The lists for `language` (every cue when the script has none in it), matched with the
+    /// script's options as tone needs them.
+    pub fn for_language(&self, lang: Option<&str>, opt: &MatchOptions) -> LangCues<'_> {
+        LangCues {
+            irritated: self.irritated.for_language(lang),
+            wary: self.wary.for_language(lang),
+            interested: self.interested.for_language(lang),
+            pressing: self.pressing.for_language(lang),
+            friendly: self.friendly.for_language(lang),
+            opt: cue_options(opt),
+        }
+    }
+}
+
 /// The tone of one utterance by `speaker`, with its evidence; `None` when neutral.
-pub fn label(
-    cues: &ToneCues,
-    opt: &MatchOptions,
-    lang: Option<&str>,
-    seg: &Utterance,
-    words: &[Token],
-) -> Option<ToneLabel> {
-    let opt = cue_options(opt);
-    let find = |list: &Phrases| -> Option<(String, String)> {
-        list.for_language(lang).into_iter().find_map(|p: &Phrase| {
-            let (a, b) = p.find(words, &opt)?;
+pub fn label(cues: &LangCues, seg: &Utterance, words: &[Token]) -> Option<ToneLabel> {
+    let find = |list: &[&Phrase]| -> Option<(String, String)> {
+        list.iter().find_map(|p| {
+            let (a, b) = p.find(words, &cues.opt)?;
             let matched: Vec<&str> = words[a..=b].iter().map(|t| t.word.as_str()).collect();
             Some((p.text.clone(), matched.join(" ")))
         })
@@ -197,8 +215,9 @@ pub fn evaluate<'a>(
     let mut customer = Vec::new();
     let mut agent = Vec::new();
     let mut irritated = false;
+    let cues = cues.for_language(lang, opt);
     for (seg, words) in segments.into_iter().filter(|(s, _)| !s.text.trim().is_empty()) {
-        let l = label(cues, opt, lang, seg, words);
+        let l = label(&cues, seg, words);
         let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
         match seg.speaker {
             Role::Customer => customer.push(tone),
@@ -276,8 +295,9 @@ mod tests {
 
     fn tone_of(speaker: Role, text: &str) -> Option<(Tone, bool, &'static str)> {
         let s = seg(speaker, 0, text);
-        label(&cues(), &MatchOptions::default(), Some("en"), &s, &text::tokens(text))
-            .map(|l| (l.tone, l.irritated, l.rule))
+        let cues = cues();
+        let cues = cues.for_language(Some("en"), &MatchOptions::default());
+        label(&cues, &s, &text::tokens(text)).map(|l| (l.tone, l.irritated, l.rule))
     }
 
     fn evaluate(
@@ -340,8 +360,8 @@ mod tests {
         };
         let said = |text: &str| {
             let s = seg(Role::Customer, 0, text);
-            label(&cues, &MatchOptions::default(), Some("ru"), &s, &text::tokens(text))
-                .map(|l| l.irritated)
+            let cues = cues.for_language(Some("ru"), &MatchOptions::default());
+            label(&cues, &s, &text::tokens(text)).map(|l| l.irritated)
         };
         assert_eq!(said("Доставка часто опаздывает."), None);
         assert_eq!(said("Вы меня достали."), Some(true));
