@@ -6,7 +6,9 @@
 //! columns `call`, `speaker` (`agent` or `customer`), `stage` (a stage id, or `-` / empty for
 //! none) and `text`, in call order; optional `question` (`1`/`0`) and `tone` columns are scored
 //! too (`tone`: neutral, interested, wary or irritated for the customer; neutral, friendly or
-//! pressing for the agent), and any other columns (objection, …) are ignored.
+//! pressing for the agent), and an optional `objection` column (a category, or `-` / empty for
+//! none) is scored as raised or not on the customer's rows (the category names are the
+//! labeller's, not the script's); any other columns are ignored.
 //! `fixtures/utterances/` is one.
 //!
 //! Takes: the files. Gives: calls of labelled utterances, each call turned into segments
@@ -30,6 +32,8 @@ pub struct Row {
     pub question: Option<bool>,
     /// The labelled tone (`irritated` read as `wary`), if the file has a `tone` column.
     pub tone: Option<Tone>,
+    /// Whether the customer raises an objection here, if the file has an `objection` column.
+    pub objection: Option<bool>,
     pub text: String,
 }
 
@@ -78,6 +82,7 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
         (need("call")?, need("speaker")?, need("stage")?, need("text")?);
     let c_question = col("question");
     let c_tone = col("tone");
+    let c_objection = col("objection");
     let mut calls: Vec<Call> = Vec::new();
     for (i, rec) in reader.records().enumerate() {
         let line = i + 2;
@@ -122,12 +127,14 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
                 }
             }),
         };
+        let objection = c_objection.map(|c| !matches!(get(c), "" | "-" | NONE));
         let row = Row {
             call: get(c_call).to_string(),
             speaker,
             stage,
             question,
             tone,
+            objection,
             text: get(c_text).into(),
         };
         match calls.last_mut() {
@@ -183,7 +190,9 @@ impl Counts {
     }
 }
 
-/// A labelled utterance the script got wrong.
+/// A labelled utterance the script got wrong: its stage; on the customer's rows whether it
+/// raises an objection (shown as the stage `objection`); its tone (`tone wary`, …); or whether
+/// it asks, judged with every "?" removed as Whisper often writes it (`question`).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Miss {
     pub call: String,
@@ -210,6 +219,8 @@ pub struct Evaluation {
     pub questions: Counts,
     /// Questions as Whisper often writes them: every "?" removed first.
     pub questions_without_marks: Counts,
+    /// Objections raised, on the customer's rows (rows with an objection label).
+    pub objections: Counts,
     /// The customer's tone: how many rows labelled `[labelled][found]`, in the order neutral,
     /// interested, wary.
     pub customer_tone: [[usize; 3]; 3],
@@ -284,11 +295,42 @@ pub fn evaluate(script: &Script, calls: &[Call]) -> Vec<Evaluation> {
                 ) {
                     m[a][b] += 1;
                 }
+                if want != got {
+                    let name = |t: Tone| format!("tone {}", format!("{t:?}").to_lowercase());
+                    e.misses.push(Miss {
+                        call: call.id.clone(),
+                        text: row.text.clone(),
+                        labelled: Some(name(want)),
+                        found: vec![name(got)],
+                    });
+                }
+            }
+            if let Some(raised) = row.objection.filter(|_| row.speaker == Role::Customer) {
+                let found =
+                    result.objections.iter().any(|o| (o.at_s - at).abs() < 3.5 && o.at_s >= at);
+                e.objections.add(raised, found);
+                if raised != found {
+                    e.misses.push(Miss {
+                        call: call.id.clone(),
+                        text: row.text.clone(),
+                        labelled: raised.then(|| "objection".to_string()),
+                        found: if found { vec!["objection".to_string()] } else { Vec::new() },
+                    });
+                }
             }
             if let Some(q) = row.question {
                 e.questions.add(q, crate::text::is_question(&row.text));
                 let bare = row.text.replace('?', ".");
-                e.questions_without_marks.add(q, crate::text::is_question(&bare));
+                let found = crate::text::is_question(&bare);
+                e.questions_without_marks.add(q, found);
+                if q != found {
+                    e.misses.push(Miss {
+                        call: call.id.clone(),
+                        text: bare,
+                        labelled: q.then(|| "question".to_string()),
+                        found: if found { vec!["question".to_string()] } else { Vec::new() },
+                    });
+                }
             }
         }
         for stage in &script.stages {
@@ -336,6 +378,9 @@ pub fn table(script: &Script, evals: &[Evaluation], misses: bool) -> String {
         line(&mut out, "reached per call", &e.reached);
         line(&mut out, "questions", &e.questions);
         line(&mut out, "questions without \"?\"", &e.questions_without_marks);
+        if e.objections.labelled + e.objections.found > 0 {
+            line(&mut out, "objections raised", &e.objections);
+        }
         let _ = writeln!(
             out,
             "  question F1 {} (without \"?\": {})",
@@ -440,6 +485,31 @@ mod tests {
         assert_eq!(calls[1].rows[0].question, Some(true));
         let g = write("call;speaker;stage;text\nx;agent;closing;Bye\n");
         assert_eq!(read(g.path(), Some("en")).unwrap()[0].rows[0].text, "Bye");
+    }
+
+    #[test]
+    fn objections_tone_and_bare_questions_are_scored_and_their_misses_listed() {
+        let f = write(
+            "call\tspeaker\tstage\tquestion\tobjection\ttone\ttext\n\
+             a\tagent\tgreeting\t0\t-\tfriendly\tGood morning, Anna from Acme.\n\
+             a\tcustomer\t-\t0\tprice\twary\tThat is far too expensive for us.\n\
+             a\tcustomer\t-\t0\tno_time\tneutral\tThe van is blue.\n\
+             a\tcustomer\t-\t0\t-\tneutral\tOkay.\n\
+             a\tagent\t-\t1\t-\tneutral\tHow many vans do you run?\n",
+        );
+        let calls = read(f.path(), None).unwrap();
+        assert_eq!(calls[0].rows[1].objection, Some(true));
+        assert_eq!(calls[0].rows[3].objection, Some(false));
+        let script = crate::stages::script::default_script().unwrap();
+        let e = &evaluate(&script, &calls)[0];
+        // "too expensive" is found, the blue van is not an objection the script can hear.
+        assert_eq!((e.objections.labelled, e.objections.found, e.objections.correct), (2, 1, 1));
+        let listed = |what: &str| e.misses.iter().any(|m| m.labelled.as_deref() == Some(what));
+        assert!(listed("objection"), "{:?}", e.misses);
+        // The question still asks with its "?" removed.
+        assert_eq!(e.questions_without_marks.correct, 1);
+        assert!(e.customer_tone.iter().flatten().sum::<usize>() == 3);
+        assert!(!listed("question"));
     }
 
     #[test]
