@@ -165,6 +165,41 @@ const RU_CUES: &[&[&str]] = &[
     &["вам", "интересно"],
     &["вам", "подходит"],
     &["есть", "ли"],
+    &["у", "вас", "есть"],
+    &["есть", "у", "вас"],
+    &["у", "вас", "уже", "есть"],
+    &["я", "говорю", "с"],
+    &["я", "разговариваю", "с"],
+    &["минутка", "есть"],
+    &["найдется"],
+    &["удобно", "сейчас"],
+    &["я", "не", "вовремя"],
+];
+/// Russian question words that ask wherever they stand in a sentence's first clause ("А в самом
+/// офисе кто убирается", "На каком этапе теряете время"), unless "вот" or "поэтому" comes
+/// just before ("Вот почему мы…"). Written as [`words`] gives them: "кто-то" is "ктото" and
+/// does not count.
+const RU_INSIDE: &[&str] = &[
+    "сколько",
+    "насколько",
+    "какой",
+    "какая",
+    "какое",
+    "какие",
+    "каким",
+    "какую",
+    "каких",
+    "каком",
+    "какого",
+    "какому",
+    "кто",
+    "кого",
+    "кому",
+    "где",
+    "куда",
+    "откуда",
+    "почему",
+    "зачем",
 ];
 const FILLERS: &[&str] = &[
     "so",
@@ -227,6 +262,10 @@ const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "wh
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
 ///   pay"; "Хорошо, сколько у вас менеджеров").
 ///
+/// - holds a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
+///   "почему", …) anywhere in its first clause ("На каком этапе теряете время");
+///
+/// A tag needs a statement of three words or more before it ("Понятно, да." answers).
 /// What it cannot hear: Russian yes/no questions asked by intonation alone ("Вы сейчас
 /// набираете менеджеров.") when Whisper wrote no "?".
 pub fn is_question(text: &str) -> bool {
@@ -252,9 +291,41 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
         if w.iter().any(|x| x == "ли") || RU_CUES.iter().any(|cue| has(cue)) {
             return Some("asking phrase");
         }
-        s.split([',', ';', ':', '—', '–']).enumerate().find_map(|(i, clause)| {
+        let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
+        let inside = first_clause.iter().enumerate().any(|(i, x)| {
+            RU_INSIDE.contains(&x.as_str())
+                && (i == 0 || !matches!(first_clause[i - 1].as_str(), "вот" | "поэтому"))
+        });
+        if inside {
+            return Some("question word");
+        }
+        let clauses: Vec<&str> = s.split([',', ';', ':', '—', '–']).collect();
+        clauses.iter().enumerate().find_map(|(i, clause)| {
+            // "столько, сколько нужно", "там, где удобно": a correlative before the comma makes
+            // the clause a relative one.
+            let correlative = i > 0
+                && words(clauses[i - 1]).last().is_some_and(|w| {
+                    matches!(
+                        w.as_str(),
+                        "столько"
+                            | "настолько"
+                            | "там"
+                            | "туда"
+                            | "то"
+                            | "так"
+                            | "такой"
+                            | "такие"
+                            | "тот"
+                            | "те"
+                    )
+                });
             let cw = words(clause);
-            let mut rest = cw.iter().skip_while(|x| FILLERS.contains(&x.as_str()));
+            let skipped = cw.iter().take_while(|x| FILLERS.contains(&x.as_str())).count();
+            // "Вот почему мы…", "вот как это работает" tell, not ask.
+            if skipped > 0 && cw[skipped - 1] == "вот" {
+                return None;
+            }
+            let mut rest = cw.iter().skip(skipped);
             let first = rest.next()?;
             let aux = AUXILIARIES.contains(&first.as_str())
                 && rest.next().is_some_and(|x| SUBJECTS.contains(&x.as_str()));
@@ -265,6 +336,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             } else if i == 0 && is_russian_infinitive(first) {
                 Some("infinitive question")
             } else if i > 0
+                && !correlative
                 && (RU_CLAUSE_OPENERS.contains(&first.as_str())
                     || EN_CLAUSE_OPENERS.contains(&first.as_str()))
             {
@@ -295,9 +367,13 @@ pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
 
 /// ", right?" / ", да." / ", верно" at the end of a sentence.
 fn ends_with_tag(sentence: &str) -> bool {
-    let Some((_, tail)) = sentence.rsplit_once(',') else { return false };
+    let Some((head, tail)) = sentence.rsplit_once(',') else { return false };
+    // "Понятно, да." answers; a tag follows a statement of a few words.
+    if words(head).len() < 3 {
+        return false;
+    }
     let tail = words(tail);
-    let tags: [&[&str]; 7] = [
+    let tags: [&[&str]; 10] = [
         &["right"],
         &["correct"],
         &["да"],
@@ -305,6 +381,9 @@ fn ends_with_tag(sentence: &str) -> bool {
         &["правда"],
         &["так", "ведь"],
         &["не", "так"],
+        &["удобно"],
+        &["договорились"],
+        &["хорошо"],
     ];
     !tail.is_empty() && tags.iter().any(|t| tail == *t)
 }
@@ -314,7 +393,7 @@ fn ends_with_tag(sentence: &str) -> bool {
 /// ("стоимость") end the same way and are not infinitives.
 fn is_russian_infinitive(word: &str) -> bool {
     let cyrillic = word.chars().all(|c| ('а'..='я').contains(&c) || c == 'ё');
-    let numeral = ["пят", "шест", "девят", "десят", "дцат"].iter().any(|n| {
+    let numeral = ["пят", "шест", "девят", "десят", "дцат", "двест"].iter().any(|n| {
         word.strip_suffix('ь').or_else(|| word.strip_suffix('и')).is_some_and(|w| w.ends_with(n))
     });
     cyrillic
@@ -409,6 +488,30 @@ mod tests {
         }
         for s in ["We offer next day delivery.", "Понимаю вас.", "Thank you, have a great day!", ""]
         {
+            assert!(!is_question(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn russian_questions_whisper_wrote_without_a_mark() {
+        for q in [
+            "А в самом офисе кто убирается.",
+            "На каком этапе чаще всего теряете время.",
+            "Поняла. Во сколько завтра вам будет удобнее.",
+            "А бухгалтер у вас есть, или отчётность ведёте сами.",
+            "Здравствуйте, это Алина. Я говорю с руководителем отдела продаж.",
+            "Я пришлю расчёт на почту, а в четверг обсудим, договорились.",
+        ] {
+            assert!(is_question(q), "{q}");
+        }
+        for s in [
+            "Вот почему мы сделали рассрочку.",
+            "Кто-то из ваших коллег уже звонил.",
+            "Понятно, да.",
+            "Мы пришлём столько, сколько нужно.",
+            "Двести рублей в месяц на всю семью.",
+            "У нас есть рассрочка без процентов.",
+        ] {
             assert!(!is_question(s), "{s}");
         }
     }
