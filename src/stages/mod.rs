@@ -195,6 +195,10 @@ impl<'a> Said<'a> {
         if let Some((_, what)) = model::CONTEXT.iter().find(|(f, _)| *f == feature) {
             return what.to_string();
         }
+        if let Some(stem) = feature.strip_prefix(model::FIRST) {
+            let word = self.tokens.first().filter(|t| t.term() == stem).map(|t| t.word.as_str());
+            return format!("begins with \"{}\"", word.unwrap_or(stem));
+        }
         let stems: Vec<&str> = feature.split(' ').collect();
         let words = self
             .tokens
@@ -323,6 +327,10 @@ fn first_hit<'a>(
     said.into_iter().filter(|s| s.speaks_for(speaker)).find_map(|s| s.find("", &list, script))
 }
 
+/// A stage matched in one utterance beside others stays when the model gives it at least this
+/// share of the best one's probability.
+const RIVAL_SHARE: f64 = 0.1;
+
 fn find_stages(
     script: &Script,
     said: &[Said],
@@ -404,6 +412,15 @@ fn find_stages(
                 .collect();
             let mut keep = keep.into_iter();
             mine.retain(|_| keep.next().unwrap_or(true));
+            // Stages matched in different sentences all stay, unless the model finds one far
+            // less likely than the best ("I'll call you back" inside a presentation).
+            let best = mine.iter().map(|a| prob(a.0)).fold(0.0, f64::max);
+            mine.retain(|a| prob(a.0) >= RIVAL_SHARE * best);
+        }
+        // An answer to an objection often restates the offer or asks again: the stage that
+        // answers it wins over the stages the script puts before it, in the same utterance.
+        if let Some(k) = mine.iter().map(|a| a.0).find(|&k| script.stages[k].after_objection) {
+            mine.retain(|a| a.0 >= k);
         }
         if !mine.is_empty() {
             hits.extend(mine.into_iter().map(|(_, _, h)| h));

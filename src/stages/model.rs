@@ -4,6 +4,7 @@
 //!
 //! Features of an utterance (all 0/1):
 //! - every stem it holds (numbers are one feature, `#`) and every pair of neighbouring stems;
+//! - the stem it begins with (`^понима`, `^understood`);
 //! - where it stands: `@opening` (one of the agent's first two utterances), `@ending` (one of
 //!   the agent's last two), `@question` (it asks, as [`crate::text::is_question`] decides),
 //!   `@after_question` (the other side's utterance just before it asked), `@after_objection`
@@ -30,6 +31,9 @@ pub const CONTEXT: [(&str, &str); 6] = [
     ("@after_objection", "answers an objection"),
     ("@long", "15 words or more"),
 ];
+/// The prefix of the feature naming the utterance's first stem ("understood", «понимаю»,
+/// "great" open different stages).
+pub const FIRST: &str = "^";
 
 /// Where an utterance stands in its call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -44,6 +48,7 @@ pub struct Context {
 /// The features of an utterance, deduplicated, in a fixed order.
 pub fn features(tokens: &[Token], ctx: &Context) -> Vec<String> {
     let mut out = super::examples::terms(tokens);
+    out.extend(tokens.first().map(|t| format!("{FIRST}{}", t.term())));
     let flags = [
         ctx.opening,
         ctx.ending,
