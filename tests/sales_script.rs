@@ -213,11 +213,13 @@ fn ratio(c: &Value, of: &str) -> f64 {
     c["correct"].as_f64().unwrap() / c[of].as_f64().unwrap()
 }
 
-/// The held-out trades of fixtures/utterances/ (nothing was tuned on them): the default script
-/// with its examples and built-in model against the 0.5 script's phrase lists.
+/// The held-out trades of fixtures/utterances/holdout/ (written before 0.9.0's tuning, nothing
+/// was tuned on them): the default script with its examples and built-in model against the 0.5
+/// script's phrase lists. The bounds sit a little under the figures 0.9.0 printed once (see
+/// fixtures/utterances/README.md), so a change that loses ground on unseen trades fails here.
 #[test]
 fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
-    let test = ["fixtures/utterances/test/en.tsv", "fixtures/utterances/test/ru.tsv"];
+    let test = ["fixtures/utterances/holdout/en.tsv", "fixtures/utterances/holdout/ru.tsv"];
     let old = eval(Some(&root().join("tests/data/default-script-0.5.toml")), &test);
     let new = eval(None, &test);
     for (o, n) in old.iter().zip(&new) {
@@ -230,9 +232,9 @@ fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
             "{lang}: utterances recall {r:.3} precision {p:.3} (0.5 script {r0:.3} / {p0:.3}); \
              stages reached per call recall {reached:.3} (0.5 script {reached0:.3})"
         );
-        assert!(r >= 0.80 && p >= 0.85, "{lang}: recall {r:.3}, precision {p:.3}");
+        assert!(r >= 0.78 && p >= 0.75, "{lang}: recall {r:.3}, precision {p:.3}");
         assert!(r >= r0 + 0.4, "{lang}: recall {r:.3} is not far above the old {r0:.3}");
-        assert!(reached >= 0.85, "{lang}: stages reached per call, recall {reached:.3}");
+        assert!(reached >= 0.72, "{lang}: stages reached per call, recall {reached:.3}");
         // Questions from the true text (with its punctuation) in every language.
         let f1 = {
             let q = &n["questions"];
@@ -240,7 +242,7 @@ fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
             2.0 * r * p / (r + p)
         };
         println!("{lang}: question F1 {f1:.3}");
-        assert!(f1 >= 0.90, "{lang}: question F1 {f1:.3}");
+        assert!(f1 >= 0.85, "{lang}: question F1 {f1:.3}");
     }
 }
 
@@ -392,7 +394,7 @@ fn accuracy(m: &Value) -> (f64, f64) {
 /// test holds them above always answering "neutral".
 #[test]
 fn customer_tone_on_labelled_trades_beats_the_majority_class() {
-    for split in ["dev", "test", "fresh"] {
+    for split in ["dev", "test", "fresh", "holdout"] {
         let files = [
             format!("fixtures/utterances/{split}/en.tsv"),
             format!("fixtures/utterances/{split}/ru.tsv"),
