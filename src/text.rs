@@ -94,7 +94,11 @@ pub fn syllables(word: &str) -> usize {
         .count()
 }
 
-/// Question words that open a question on their own.
+/// The forms of «какой» (which), a question word wherever the lists below allow one.
+const RU_WHICH: &[&str] =
+    &["какой", "какая", "какое", "какие", "каким", "какую", "каких", "каком", "какого", "какому"];
+
+/// Question words that open a question on their own (and every form of [`RU_WHICH`]).
 const WH_OPENERS: &[&str] = &[
     "what",
     "how",
@@ -109,14 +113,6 @@ const WH_OPENERS: &[&str] = &[
     "чем",
     "чего",
     "как",
-    "какой",
-    "какая",
-    "какое",
-    "какие",
-    "каким",
-    "какую",
-    "каких",
-    "каком",
     "когда",
     "где",
     "куда",
@@ -175,32 +171,12 @@ const RU_CUES: &[&[&str]] = &[
     &["удобно", "сейчас"],
     &["я", "не", "вовремя"],
 ];
-/// Russian question words that ask wherever they stand in a sentence's first clause ("А в самом
+/// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a sentence's first clause ("А в самом
 /// офисе кто убирается", "На каком этапе теряете время"), unless "вот" or "поэтому" comes
 /// just before ("Вот почему мы…"). Written as [`words`] gives them: "кто-то" is "ктото" and
 /// does not count.
-const RU_INSIDE: &[&str] = &[
-    "сколько",
-    "насколько",
-    "какой",
-    "какая",
-    "какое",
-    "какие",
-    "каким",
-    "какую",
-    "каких",
-    "каком",
-    "какого",
-    "какому",
-    "кто",
-    "кого",
-    "кому",
-    "где",
-    "куда",
-    "откуда",
-    "почему",
-    "зачем",
-];
+const RU_INSIDE: &[&str] =
+    &["сколько", "насколько", "кто", "кого", "кому", "где", "куда", "откуда", "почему", "зачем"];
 const FILLERS: &[&str] = &[
     "so",
     "and",
@@ -225,19 +201,11 @@ const FILLERS: &[&str] = &[
     "отлично",
 ];
 
-/// Russian words that ask when they open a clause after a comma ("Вы же возите из Китая,
+/// Russian words (and every form of [`RU_WHICH`]) that ask when they open a clause after a comma ("Вы же возите из Китая,
 /// сколько идёт груз"); "как", "что", "где" and "когда" are left out there, being
 /// conjunctions as often ("Понимаю, как это выглядит").
 const RU_CLAUSE_OPENERS: &[&str] = &[
     "сколько",
-    "какой",
-    "какая",
-    "какое",
-    "какие",
-    "каким",
-    "какую",
-    "каких",
-    "каком",
     "почему",
     "зачем",
     "откуда",
@@ -293,7 +261,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
         }
         let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
         let inside = first_clause.iter().enumerate().any(|(i, x)| {
-            RU_INSIDE.contains(&x.as_str())
+            (RU_INSIDE.contains(&x.as_str()) || RU_WHICH.contains(&x.as_str()))
                 && (i == 0 || !matches!(first_clause[i - 1].as_str(), "вот" | "поэтому"))
         });
         if inside {
@@ -331,13 +299,16 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
                 && rest.next().is_some_and(|x| SUBJECTS.contains(&x.as_str()));
             if aux {
                 Some("auxiliary and subject")
-            } else if i == 0 && WH_OPENERS.contains(&first.as_str()) {
+            } else if i == 0
+                && (WH_OPENERS.contains(&first.as_str()) || RU_WHICH.contains(&first.as_str()))
+            {
                 Some("question word")
             } else if i == 0 && is_russian_infinitive(first) {
                 Some("infinitive question")
             } else if i > 0
                 && !correlative
                 && (RU_CLAUSE_OPENERS.contains(&first.as_str())
+                    || RU_WHICH.contains(&first.as_str())
                     || EN_CLAUSE_OPENERS.contains(&first.as_str()))
             {
                 Some("question word after a comma")

@@ -330,6 +330,8 @@ fn first_hit<'a>(
 /// A stage matched in one utterance beside others stays when the model gives it at least this
 /// share of the best one's probability.
 const RIVAL_SHARE: f64 = 0.1;
+/// The stage model names a stage only for an utterance of at least this many words.
+const MODEL_MIN_WORDS: usize = 3;
 
 fn find_stages(
     script: &Script,
@@ -431,7 +433,13 @@ fn find_stages(
             continue; // `none`
         };
         let early_enough = early(stage, s.seg.start_s);
-        if p.probability >= model.min_probability && s.speaks_for(stage.speaker) && early_enough {
+        // A Whisper fragment of a word or two ("is free.") is too little to name a stage by.
+        let enough_words = s.tokens.len() >= MODEL_MIN_WORDS;
+        if p.probability >= model.min_probability
+            && s.speaks_for(stage.speaker)
+            && early_enough
+            && enough_words
+        {
             let why: Vec<String> =
                 p.top.iter().map(|(f, w)| format!("{} {w:+.2}", s.describe(f))).collect();
             let phrase = format!("model: {}", why.join("; "));
