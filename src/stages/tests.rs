@@ -240,3 +240,39 @@ fn a_greeting_counts_from_the_agents_first_words_not_the_recordings_start() {
     let r = evaluate(&script(), &farewell, &en(), None);
     assert!(!r.stages.reached.contains(&"greeting".to_string()), "{:?}", r.stages.hits);
 }
+
+#[test]
+fn an_answer_to_an_objection_is_handling_not_a_second_presentation() {
+    let segs = [
+        seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
+        seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
+        seg(Role::Customer, 8.0, "That is too expensive for us."),
+        // Handling that restates the offer: "we offer" alone would make it a presentation.
+        seg(Role::Agent, 11.0, "I understand. We offer a discount on the first three orders."),
+    ];
+    let r = evaluate(&script(), &segs, &en(), None);
+    let at_answer: Vec<&str> =
+        r.stages.hits.iter().filter(|h| h.start_s >= 11.0).map(|h| h.stage.as_str()).collect();
+    assert_eq!(at_answer, ["objection_handling"], "{:?}", r.stages.hits);
+}
+
+#[test]
+fn the_model_names_no_stage_for_a_fragment_of_two_words() {
+    let s = script();
+    assert!(s.model.is_some(), "the default script names the built-in model");
+    let call = |last: &str| {
+        let segs = [
+            seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
+            seg(Role::Customer, 3.0, "Is delivery included?"),
+            seg(Role::Agent, 5.0, last),
+        ];
+        evaluate(&s, &segs, &en(), None)
+    };
+    let fragment = call("is free.");
+    assert!(fragment.stages.hits.iter().all(|h| h.start_s < 5.0), "{:?}", fragment.stages.hits);
+    // The whole answer is long enough for the model to speak.
+    let whole =
+        call("Delivery is free for every order above fifty dollars, and it comes next day.");
+    let model = whole.stages.hits.iter().find(|h| h.start_s == 5.0 && h.method == Method::Model);
+    assert!(model.is_some(), "{:?}", whole.stages.hits);
+}
