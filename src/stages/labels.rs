@@ -203,6 +203,18 @@ pub struct Miss {
     pub found: Vec<String>,
 }
 
+impl Miss {
+    /// A miss of a yes/no label (`what` labelled and/or found).
+    fn yes_no(call: &str, text: &str, what: &str, labelled: bool, found: bool) -> Miss {
+        Miss {
+            call: call.to_string(),
+            text: text.to_string(),
+            labelled: labelled.then(|| what.to_string()),
+            found: if found { vec![what.to_string()] } else { Vec::new() },
+        }
+    }
+}
+
 /// How a script does on labelled calls of one language.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Evaluation {
@@ -306,16 +318,11 @@ pub fn evaluate(script: &Script, calls: &[Call]) -> Vec<Evaluation> {
                 }
             }
             if let Some(raised) = row.objection.filter(|_| row.speaker == Role::Customer) {
-                let found =
-                    result.objections.iter().any(|o| (o.at_s - at).abs() < 3.5 && o.at_s >= at);
+                // The row's segment spans `at..at + 3`; the next one starts at `at + 4`.
+                let found = result.objections.iter().any(|o| (at..at + 3.5).contains(&o.at_s));
                 e.objections.add(raised, found);
                 if raised != found {
-                    e.misses.push(Miss {
-                        call: call.id.clone(),
-                        text: row.text.clone(),
-                        labelled: raised.then(|| "objection".to_string()),
-                        found: if found { vec!["objection".to_string()] } else { Vec::new() },
-                    });
+                    e.misses.push(Miss::yes_no(&call.id, &row.text, "objection", raised, found));
                 }
             }
             if let Some(q) = row.question {
@@ -324,12 +331,7 @@ pub fn evaluate(script: &Script, calls: &[Call]) -> Vec<Evaluation> {
                 let found = crate::text::is_question(&bare);
                 e.questions_without_marks.add(q, found);
                 if q != found {
-                    e.misses.push(Miss {
-                        call: call.id.clone(),
-                        text: bare,
-                        labelled: q.then(|| "question".to_string()),
-                        found: if found { vec!["question".to_string()] } else { Vec::new() },
-                    });
+                    e.misses.push(Miss::yes_no(&call.id, &bare, "question", q, found));
                 }
             }
         }
