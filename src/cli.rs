@@ -85,7 +85,10 @@ pub enum ScriptCommand {
     ///
     /// Labels: CSV or TSV with columns call, speaker (agent/customer), stage (a stage id of the
     /// script, or - for none) and text, one utterance per row in call order (see
-    /// fixtures/utterances/). The model learns from the agent's utterances.
+    /// fixtures/utterances/). The stage head learns from the agent's utterances. With a tone
+    /// column the model also gets a head for the customer's tone (neutral/interested/wary),
+    /// and with an objection column an objection head over the script's objection categories,
+    /// both learned from the customer's utterances.
     Train {
         /// Labelled calls (CSV or TSV).
         #[arg(required = true, value_name = "LABELS")]
@@ -102,6 +105,14 @@ pub enum ScriptCommand {
         /// A stage is taken from the model at this probability or above.
         #[arg(long, default_value_t = 0.5, value_name = "P")]
         min_probability: f64,
+        /// A customer tone other than neutral is taken from the model at this probability or
+        /// above.
+        #[arg(long, default_value_t = 0.35, value_name = "P")]
+        tone_min_probability: f64,
+        /// An objection is taken from the model when its categories together reach this
+        /// probability.
+        #[arg(long, default_value_t = 0.3, value_name = "P")]
+        objection_min_probability: f64,
         /// Overwrite --out if it exists.
         #[arg(long)]
         force: bool,

@@ -63,28 +63,50 @@ fn script_command(cmd: cli::ScriptCommand) -> anyhow::Result<()> {
             out,
             language,
             min_probability,
+            tone_min_probability,
+            objection_min_probability,
             force,
         } => {
             refuse_existing(&out, force)?;
-            if !(0.0..=1.0).contains(&min_probability) {
-                anyhow::bail!("--min-probability must lie in 0..=1");
+            for (flag, p) in [
+                ("--min-probability", min_probability),
+                ("--tone-min-probability", tone_min_probability),
+                ("--objection-min-probability", objection_min_probability),
+            ] {
+                if !(0.0..=1.0).contains(&p) {
+                    anyhow::bail!("{flag} must lie in 0..=1");
+                }
             }
             let s = load(&script)?;
             let calls = read_labels(&files, language.as_deref())?;
             let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
             let trained_on = format!("{} ({} calls)", names.join(", "), calls.len());
-            let model = labels::train(&s, &calls, Default::default(), min_probability, trained_on)
+            let min = labels::Thresholds {
+                stages: min_probability,
+                tone: tone_min_probability,
+                objections: objection_min_probability,
+            };
+            let model = labels::train(&s, &calls, Default::default(), min, trained_on)
                 .map_err(anyhow::Error::msg)?;
             let text = model.to_toml().map_err(anyhow::Error::msg)?;
             callgauge::output::write_atomic(&out, text.as_bytes())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", out.display()))?;
-            let langs: Vec<&str> = model.languages.keys().map(String::as_str).collect();
+            let langs: Vec<&str> = model.stages.languages.keys().map(String::as_str).collect();
+            let heads: Vec<&str> = [
+                Some("stages"),
+                model.customer_tone.as_ref().map(|_| "customer tone"),
+                model.objections.as_ref().map(|_| "objections"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
             eprintln!(
-                "callgauge: wrote {} ({} calls, languages {}); name it in the script with \
-                 model = \"{}\"",
+                "callgauge: wrote {} ({} calls, languages {}, heads: {}); name it in the script \
+                 with model = \"{}\"",
                 out.display(),
                 calls.len(),
                 langs.join(", "),
+                heads.join(", "),
                 out.file_name().map_or(String::new(), |n| n.to_string_lossy().into_owned())
             );
         }

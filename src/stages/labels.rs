@@ -34,6 +34,8 @@ pub struct Row {
     pub tone: Option<Tone>,
     /// Whether the customer raises an objection here, if the file has an `objection` column.
     pub objection: Option<bool>,
+    /// The objection's category as labelled, when one is raised.
+    pub objection_category: Option<String>,
     pub text: String,
 }
 
@@ -128,6 +130,8 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
             }),
         };
         let objection = c_objection.map(|c| !matches!(get(c), "" | "-" | NONE));
+        let objection_category =
+            objection.unwrap_or(false).then(|| c_objection.map(|c| get(c).to_string())).flatten();
         let row = Row {
             call: get(c_call).to_string(),
             speaker,
@@ -135,6 +139,7 @@ pub fn read(path: &Path, language: Option<&str>) -> Result<Vec<Call>, String> {
             question,
             tone,
             objection,
+            objection_category,
             text: get(c_text).into(),
         };
         match calls.last_mut() {
@@ -426,40 +431,101 @@ pub fn table(script: &Script, evals: &[Evaluation], misses: bool) -> String {
     out
 }
 
-/// Trains a stage model for `script`'s stages from labelled calls (agent utterances only), one
-/// set of weights per language.
+/// The probabilities a trained model's heads must reach.
+#[derive(Debug, Clone, Copy)]
+pub struct Thresholds {
+    pub stages: f64,
+    pub tone: f64,
+    pub objections: f64,
+}
+
+/// Trains a model for `script` from labelled calls, one set of weights per language: the stage
+/// head from the agent's rows, and when the files label them, the tone head and the objection
+/// head from the customer's rows (its classes are the script's objection
+/// categories; a row labelled with a category the script lacks is left out of it). The objection head is fitted first: the agent's `@after_objection` feature
+/// counts the objections it finds, as it will when the model is used.
 pub fn train(
     script: &Script,
     calls: &[Call],
     opt: TrainOptions,
-    min_probability: f64,
+    min: Thresholds,
     trained_on: String,
 ) -> Result<StageModel, String> {
-    let mut classes = vec![NONE.to_string()];
-    classes.extend(script.stages.iter().map(|s| s.id.clone()));
-    let mut rows: BTreeMap<String, Vec<Example>> = BTreeMap::new();
+    let stage_classes: Vec<String> = std::iter::once(NONE)
+        .chain(script.stages.iter().map(|s| s.id.as_str()))
+        .map(String::from)
+        .collect();
+    let objection_classes: Vec<String> = std::iter::once(NONE)
+        .chain(script.objections.iter().map(|c| c.id.as_str()))
+        .map(String::from)
+        .collect();
+    let customer_classes = [model::NEUTRAL, "interested", "wary"].map(String::from).to_vec();
+    let class_of = |classes: &[String], name: &str| classes.iter().position(|c| c == name);
+    let tone_name = |t: Tone| format!("{t:?}").to_lowercase();
+    // The customer's heads first: their features do not depend on any other head.
+    let mut objections: Rows = BTreeMap::new();
+    let mut customer_tone: Rows = BTreeMap::new();
     for call in calls {
-        let feats = super::utterance_features(script, &call.segments(), Some(&call.language));
+        let feats = super::utterance_features(script, &call.segments(), Some(&call.language), None);
         for (row, f) in call.rows.iter().zip(feats) {
-            let Some(features) = f else { continue };
-            let class = match &row.stage {
-                None => 0,
-                Some(s) => {
-                    1 + script.stages.iter().position(|st| &st.id == s).ok_or_else(|| {
-                        format!("call {:?}: stage {s:?} is not a stage of the script", call.id)
-                    })?
-                }
+            let Some(features) = f.customer.filter(|_| row.speaker == Role::Customer) else {
+                continue;
             };
-            rows.entry(call.language.clone()).or_default().push(Example { features, class });
+            // A category the script lacks (the labeller's "other") teaches neither way.
+            let class = match (row.objection, &row.objection_category) {
+                (Some(true), Some(c)) => class_of(&objection_classes, c),
+                (Some(_), _) => Some(0),
+                (None, _) => None,
+            };
+            if let Some(class) = class {
+                let ex = Example { features: features.clone(), class };
+                objections.entry(call.language.clone()).or_default().push(ex);
+            }
+            if let Some(class) = row.tone.and_then(|t| class_of(&customer_classes, &tone_name(t))) {
+                customer_tone
+                    .entry(call.language.clone())
+                    .or_default()
+                    .push(Example { features, class });
+            }
         }
     }
-    if rows.is_empty() {
-        return Err("no agent utterances to train on".into());
+    let fit = |rows: Rows, classes: Vec<String>, min_probability: f64| {
+        (!rows.is_empty()).then(|| model::Classifier {
+            languages: rows
+                .into_iter()
+                .map(|(l, ex)| (l, model::train(&ex, classes.len(), opt)))
+                .collect(),
+            classes,
+            min_probability,
+        })
+    };
+    let objection_head = fit(objections, objection_classes, min.objections);
+    let customer_tone = fit(customer_tone, customer_classes, min.tone);
+    let mut stages: Rows = BTreeMap::new();
+    for call in calls {
+        let feats = super::utterance_features(
+            script,
+            &call.segments(),
+            Some(&call.language),
+            objection_head.as_ref(),
+        );
+        for (row, f) in call.rows.iter().zip(feats) {
+            let Some(features) = f.agent else { continue };
+            let class = match &row.stage {
+                None => 0,
+                Some(s) => class_of(&stage_classes, s).ok_or_else(|| {
+                    format!("call {:?}: stage {s:?} is not a stage of the script", call.id)
+                })?,
+            };
+            stages.entry(call.language.clone()).or_default().push(Example { features, class });
+        }
     }
-    let languages =
-        rows.into_iter().map(|(lang, ex)| (lang, model::train(&ex, classes.len(), opt))).collect();
-    Ok(StageModel { classes, min_probability, languages, trained_on })
+    let stages = fit(stages, stage_classes, min.stages).ok_or("no agent utterances to train on")?;
+    Ok(StageModel { stages, customer_tone, objections: objection_head, trained_on })
 }
+
+/// Training rows per language.
+type Rows = BTreeMap<String, Vec<Example>>;
 
 #[cfg(test)]
 mod tests {
@@ -487,6 +553,44 @@ mod tests {
         assert_eq!(calls[1].rows[0].question, Some(true));
         let g = write("call;speaker;stage;text\nx;agent;closing;Bye\n");
         assert_eq!(read(g.path(), Some("en")).unwrap()[0].rows[0].text, "Bye");
+    }
+
+    #[test]
+    fn training_with_tone_and_objection_columns_adds_their_heads() {
+        let mut text = String::from("call\tspeaker\tstage\tobjection\ttone\ttext\n");
+        for i in 0..6 {
+            text.push_str(&format!(
+                "c{i}\tagent\tgreeting\t-\tfriendly\tGood morning, this is Anna from Acme.\n\
+                 c{i}\tcustomer\t-\tprice\twary\tHonestly the fee is a lot for a shop our size.\n\
+                 c{i}\tcustomer\t-\tother\twary\tWho gave you this number?\n\
+                 c{i}\tcustomer\t-\t-\tinterested\tOh, the parking is included as well?\n\
+                 c{i}\tcustomer\t-\t-\tneutral\tWe have four vans.\n"
+            ));
+        }
+        let f = write(&text);
+        let calls = read(f.path(), None).unwrap();
+        let script = crate::stages::script::default_script().unwrap();
+        let min = Thresholds { stages: 0.4, tone: 0.35, objections: 0.3 };
+        let m = train(&script, &calls, TrainOptions::default(), min, "unit test".into()).unwrap();
+        let tone = m.customer_tone.expect("a tone column gives a tone head");
+        assert_eq!(tone.classes, ["neutral", "interested", "wary"]);
+        let objections = m.objections.expect("an objection column gives an objection head");
+        let ids: Vec<&str> = script.objections.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(objections.classes[0], NONE);
+        assert_eq!(&objections.classes[1..], ids.as_slice(), "the script's categories");
+        // It learned the fee line as a price objection, and "other" (not a category of the
+        // script) taught it nothing either way.
+        let feats =
+            crate::stages::utterance_features(&script, &calls[0].segments(), Some("en"), None);
+        let fee = feats[1].customer.as_ref().unwrap();
+        let p = objections.decide_any("en", fee).expect("an objection");
+        assert_eq!(objections.classes[p.class], "price");
+        assert!(tone.decide("en", fee).is_some_and(|p| tone.classes[p.class] == "wary"));
+        // Without those columns there are no such heads.
+        let f = write("call\tspeaker\tstage\ttext\na\tagent\tgreeting\tHello, Acme here.\n");
+        let calls = read(f.path(), None).unwrap();
+        let m = train(&script, &calls, TrainOptions::default(), min, String::new()).unwrap();
+        assert!(m.customer_tone.is_none() && m.objections.is_none());
     }
 
     #[test]

@@ -113,12 +113,18 @@ pub struct OrderViolation {
 pub struct ObjectionOut {
     /// The objection category's id in the script.
     pub category: String,
-    /// The script phrase the customer's words matched.
+    /// The script phrase the customer's words matched, or for the model the features that
+    /// weighed most (`model: "too expensive" +1.4; …`).
     pub phrase: String,
     /// When the customer raised it.
     pub at_s: f64,
-    /// The customer's words that matched.
+    /// The customer's words that matched (the whole utterance for the model).
     pub text: String,
+    /// How it was found: `phrase`, or `model` (the script's model, for an utterance no
+    /// category's phrase matched).
+    pub method: Method,
+    /// The model's probability; `null` for a phrase.
+    pub score: Option<f64>,
     /// The agent said a handling phrase within the script's `handle_within_s`.
     pub handled: bool,
     /// When the handling phrase started, if handled.
@@ -208,6 +214,13 @@ impl<'a> Said<'a> {
         format!("\"{}\"", words.unwrap_or_else(|| feature.to_string()))
     }
 
+    /// The model's answer in words: `model: "how many" +1.20; asks a question +0.90`.
+    fn explain(&self, p: &model::Prediction) -> String {
+        let why: Vec<String> =
+            p.top.iter().map(|(f, w)| format!("{} {w:+.2}", self.describe(f))).collect();
+        format!("model: {}", why.join("; "))
+    }
+
     fn speaks_for(&self, rule: SpeakerRule) -> bool {
         match (rule, self.seg.speaker) {
             (SpeakerRule::Any, _) | (_, Role::Unknown) => true,
@@ -250,18 +263,22 @@ impl<'a> Said<'a> {
     }
 }
 
-/// Where each utterance stands in the call, for the stage model: `None` for utterances that do
-/// not speak for the agent (mono calls' utterances all do).
-fn contexts(said: &[Said], objections: &[ObjectionOut]) -> Vec<Option<model::Context>> {
-    let agent: Vec<usize> =
-        (0..said.len()).filter(|&i| said[i].speaks_for(SpeakerRule::Agent)).collect();
+/// Where each utterance that speaks for `speaker` stands in the call, for the model: `None` for
+/// the others (mono calls' utterances speak for both). `@after_objection` is only ever set for
+/// the agent.
+fn contexts(
+    said: &[Said],
+    objections: &[ObjectionOut],
+    speaker: SpeakerRule,
+) -> Vec<Option<model::Context>> {
+    let mine: Vec<usize> = (0..said.len()).filter(|&i| said[i].speaks_for(speaker)).collect();
     let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
     let objects = |p: &Said| {
         p.speaks_for(SpeakerRule::Customer)
             && objections.iter().any(|o| (p.seg.start_s..=p.seg.end_s).contains(&o.at_s))
     };
     let mut out = vec![None; said.len()];
-    for (rank, &i) in agent.iter().enumerate() {
+    for (rank, &i) in mine.iter().enumerate() {
         let s = &said[i];
         // The other side's utterance just before this one (any utterance on a mono call).
         let prev = (0..i)
@@ -269,25 +286,91 @@ fn contexts(said: &[Said], objections: &[ObjectionOut]) -> Vec<Option<model::Con
             .find(|&j| said[j].seg.speaker != s.seg.speaker || s.seg.speaker == Role::Unknown);
         out[i] = Some(model::Context {
             opening: rank < 2,
-            ending: rank + 2 >= agent.len(),
+            ending: rank + 2 >= mine.len(),
             question: asks[i],
             after_question: prev.is_some_and(|j| asks[j]),
-            after_objection: prev.is_some_and(|j| objects(&said[j])),
+            after_objection: speaker == SpeakerRule::Agent
+                && prev.is_some_and(|j| objects(&said[j])),
         });
     }
     out
 }
 
-/// The stage model's features of each utterance (`None` for those not speaking for the agent):
-/// what `callgauge script train` learns from.
+/// The model's features of each utterance, for the side it speaks for: what `callgauge script
+/// train` learns from.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Features {
+    /// For the stage head.
+    pub agent: Option<Vec<String>>,
+    /// For the customer-tone and objection heads.
+    pub customer: Option<Vec<String>>,
+}
+
+/// Each utterance's [`Features`]; the agent's `@after_objection` counts the objections the
+/// script's phrases and `objection_model` find.
 pub fn utterance_features(
     script: &Script,
     segments: &[Utterance],
     lang: Option<&str>,
-) -> Vec<Option<Vec<String>>> {
+    objection_model: Option<&model::Classifier>,
+) -> Vec<Features> {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
-    let ctx = contexts(&said, &find_objections(script, &said, lang));
-    said.iter().zip(ctx).map(|(s, c)| c.map(|c| model::features(&s.tokens, &c))).collect()
+    features_and_objections(script, &said, lang, objection_model).0
+}
+
+/// The model's features of every utterance and the objections found (the agent's features
+/// depend on them).
+fn features_and_objections(
+    script: &Script,
+    said: &[Said],
+    lang: Option<&str>,
+    objection_model: Option<&model::Classifier>,
+) -> (Vec<Features>, Vec<ObjectionOut>) {
+    let customer: Vec<Option<Vec<String>>> = said
+        .iter()
+        .zip(contexts(said, &[], SpeakerRule::Customer))
+        .map(|(s, c)| c.map(|c| model::features(&s.tokens, &c)))
+        .collect();
+    let objections = find_objections(script, said, lang, objection_model, &customer);
+    let features = said
+        .iter()
+        .zip(contexts(said, &objections, SpeakerRule::Agent))
+        .zip(customer)
+        .map(|((s, a), customer)| Features {
+            agent: a.map(|c| model::features(&s.tokens, &c)),
+            customer,
+        })
+        .collect();
+    (features, objections)
+}
+
+/// What the model's tone head says of each customer utterance, in words a report can show
+/// (`None`: not the customer's, or no model, head or weights for the language).
+fn tone_guesses(
+    model: Option<&model::StageModel>,
+    said: &[Said],
+    lang: Option<&str>,
+    features: &[Features],
+) -> Vec<Option<tone::Guess>> {
+    said.iter()
+        .zip(features)
+        .map(|(s, f)| {
+            if s.seg.speaker != Role::Customer {
+                return None;
+            }
+            let (head, feats) = (model?.customer_tone.as_ref()?, f.customer.as_ref()?);
+            let p = head.predict(lang?, feats)?;
+            if p.class == 0 || p.probability < head.min_probability {
+                let neutral = model::NEUTRAL.to_string();
+                return Some(tone::Guess { tone: neutral, probability: 0.0, why: String::new() });
+            }
+            Some(tone::Guess {
+                tone: head.classes[p.class].clone(),
+                probability: p.probability,
+                why: s.explain(&p),
+            })
+        })
+        .collect()
 }
 
 /// Applies `script` to a call.
@@ -299,8 +382,14 @@ pub fn evaluate(
 ) -> ScriptResult {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
     let lang = facts.language.as_deref();
-    let objections = find_objections(script, &said, lang);
-    let stages = find_stages(script, &said, lang, &objections);
+    let model = script.model.as_ref().map(|(_, m)| m);
+    let (features, objections) = match model {
+        Some(m) => features_and_objections(script, &said, lang, m.objections.as_ref()),
+        None => {
+            (vec![Features::default(); said.len()], find_objections(script, &said, lang, None, &[]))
+        }
+    };
+    let stages = find_stages(script, &said, lang, &objections, &features);
     let checklist = checklist::evaluate(&checklist::Found {
         script,
         stages: &stages,
@@ -310,7 +399,8 @@ pub fn evaluate(
         lang,
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
-    let words = said.iter().map(|s| (s.seg, s.tokens.as_slice()));
+    let guesses = tone_guesses(model, &said, lang, &features);
+    let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g));
     let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
 }
@@ -338,6 +428,7 @@ fn find_stages(
     said: &[Said],
     lang: Option<&str>,
     objections: &[ObjectionOut],
+    features: &[Features],
 ) -> StagesOut {
     // `within_s` counts from the agent's first words, not from the start of the recording
     // (a recorder may have kept ringing, a menu or hold music before them).
@@ -358,9 +449,7 @@ fn find_stages(
                     .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
     };
     let mut hits = Vec::new();
-    let contexts =
-        if script.model.is_some() { contexts(said, objections) } else { vec![None; said.len()] };
-    for (s, ctx) in said.iter().zip(&contexts) {
+    for (s, f) in said.iter().zip(features) {
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
         // utterance), hit.
         let mut mine: Vec<(usize, Option<usize>, Hit)> = Vec::new();
@@ -387,17 +476,16 @@ fn find_stages(
                 mine.push((m.stage, None, hit));
             }
         }
-        let model = match (&script.model, lang, ctx) {
-            (Some((_, model)), Some(l), Some(ctx)) => Some((model, l, ctx)),
+        let model = match (&script.model, lang, &f.agent) {
+            (Some((_, model)), Some(l), Some(features)) => Some((&model.stages, l, features)),
             _ => None,
         };
-        let Some((model, l, ctx)) = model else {
+        let Some((model, l, features)) = model else {
             hits.extend(mine.into_iter().map(|(_, _, h)| h));
             continue;
         };
-        let features = model::features(&s.tokens, ctx);
         if mine.len() > 1
-            && let Some(p) = model.probabilities(l, &features)
+            && let Some(p) = model.probabilities(l, features)
         {
             // Several stages matched in one sentence (an example spans them all): the model
             // says which it is. Stages matched in different sentences all stay.
@@ -428,7 +516,7 @@ fn find_stages(
             hits.extend(mine.into_iter().map(|(_, _, h)| h));
             continue;
         }
-        let Some(p) = model.predict(l, &features) else { continue };
+        let Some(p) = model.predict(l, features) else { continue };
         let Some(stage) = script.stages.iter().find(|st| st.id == model.classes[p.class]) else {
             continue; // `none`
         };
@@ -440,10 +528,7 @@ fn find_stages(
             && early_enough
             && enough_words
         {
-            let why: Vec<String> =
-                p.top.iter().map(|(f, w)| format!("{} {w:+.2}", s.describe(f))).collect();
-            let phrase = format!("model: {}", why.join("; "));
-            hits.push(s.whole(&stage.id, phrase, Method::Model, p.probability));
+            hits.push(s.whole(&stage.id, s.explain(&p), Method::Model, p.probability));
         }
     }
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
@@ -477,13 +562,38 @@ fn find_stages(
     }
 }
 
-fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<ObjectionOut> {
+/// The customer's objections: a category's phrase, or else (customer utterances only) the
+/// objection head of the model, when all its categories together are likely enough; the
+/// likeliest is taken if the script has it. `customer` holds the
+/// model's features per utterance (empty without a model).
+fn find_objections(
+    script: &Script,
+    said: &[Said],
+    lang: Option<&str>,
+    objection_model: Option<&model::Classifier>,
+    customer: &[Option<Vec<String>>],
+) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
-    for s in said.iter().filter(|s| s.speaks_for(SpeakerRule::Customer)) {
-        for cat in &script.objections {
-            let Some(hit) = s.find(&cat.id, &cat.customer.for_language(lang), script) else {
-                continue;
-            };
+    for (i, s) in said.iter().enumerate().filter(|(_, s)| s.speaks_for(SpeakerRule::Customer)) {
+        let mut found: Vec<(&script::ObjectionCategory, Hit)> = script
+            .objections
+            .iter()
+            .filter_map(|cat| {
+                Some((cat, s.find(&cat.id, &cat.customer.for_language(lang), script)?))
+            })
+            .collect();
+        let guess = match (objection_model, lang, customer.get(i).and_then(Option::as_ref)) {
+            (Some(m), Some(l), Some(f)) if found.is_empty() && s.seg.speaker == Role::Customer => {
+                m.decide_any(l, f).map(|p| (m.classes[p.class].clone(), p))
+            }
+            _ => None,
+        };
+        if let Some((id, p)) = guess
+            && let Some(cat) = script.objections.iter().find(|c| c.id == id)
+        {
+            found.push((cat, s.whole(&id, s.explain(&p), Method::Model, p.probability)));
+        }
+        for (cat, hit) in found {
             let at = hit.start_s;
             // Handled: a handling phrase from the agent from the objection on, within the window.
             let until = at + script.handle_within_s;
@@ -506,6 +616,8 @@ fn find_objections(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<Ob
                 phrase: hit.phrase,
                 at_s: at,
                 text: hit.text,
+                method: hit.method,
+                score: hit.score,
                 handled: handled_at.is_some(),
                 handled_at_s: handled_at,
                 agent_pause_s: next_agent.map(|t| t - s.seg.end_s),

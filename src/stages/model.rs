@@ -72,14 +72,27 @@ pub struct LangModel {
     pub weights: HashMap<String, Vec<f64>>,
 }
 
-/// A trained stage model.
+/// One multinomial logistic regression: its classes, the probability it must reach to be
+/// taken, and its weights per language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classifier {
+    /// The class meaning "nothing to say" first (`none`, `neutral`), then the others.
+    pub classes: Vec<String>,
+    /// A class other than the first is taken only at this probability or above.
+    pub min_probability: f64,
+    pub languages: BTreeMap<String, LangModel>,
+}
+
+/// A trained model: the stage head, and the heads for the customer's tone and the customer's
+/// objections when it was trained with those labels.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StageModel {
     /// `none` first, then stage ids.
-    pub classes: Vec<String>,
-    /// A stage is taken from the model only at this probability or above.
-    pub min_probability: f64,
-    pub languages: BTreeMap<String, LangModel>,
+    pub stages: Classifier,
+    /// `neutral`, `interested`, `wary` (customer utterances).
+    pub customer_tone: Option<Classifier>,
+    /// `none`, then objection categories of the script (customer utterances).
+    pub objections: Option<Classifier>,
     /// What it was trained on, for people reading the file.
     pub trained_on: String,
 }
@@ -87,14 +100,14 @@ pub struct StageModel {
 /// The model's answer for one utterance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prediction {
-    /// Index into [`StageModel::classes`].
+    /// Index into [`Classifier::classes`].
     pub class: usize,
     pub probability: f64,
     /// The features that pushed most toward the class, largest first (at most three).
     pub top: Vec<(String, f64)>,
 }
 
-impl StageModel {
+impl Classifier {
     /// Each class's probability for `features` in `language`; `None` when the model has no
     /// weights for that language.
     pub fn probabilities(&self, language: &str, features: &[String]) -> Option<Vec<f64>> {
@@ -111,38 +124,57 @@ impl StageModel {
     /// The most likely class for `features` in `language`; `None` when the model has no weights
     /// for that language.
     pub fn predict(&self, language: &str, features: &[String]) -> Option<Prediction> {
-        let m = self.languages.get(language)?;
-        let mut z = m.bias.clone();
-        let rows: Vec<(&String, &Vec<f64>)> =
-            features.iter().filter_map(|f| m.weights.get(f).map(|w| (f, w))).collect();
-        for (_, w) in &rows {
-            for (zk, wk) in z.iter_mut().zip(w.iter()) {
-                *zk += wk;
-            }
-        }
-        let p = softmax(&z);
+        let p = self.probabilities(language, features)?;
         let class = (0..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
+        Some(self.explain(language, features, class, p[class]))
+    }
+
+    /// `class` for `features`, with `probability` and the features that pushed most toward it.
+    fn explain(
+        &self,
+        language: &str,
+        features: &[String],
+        class: usize,
+        probability: f64,
+    ) -> Prediction {
+        let Some(m) = self.languages.get(language) else {
+            return Prediction { class, probability, top: Vec::new() };
+        };
         // A feature's push toward the class: its weight there minus its mean weight.
-        let k = p.len() as f64;
-        let mut top: Vec<(String, f64)> = rows
+        let k = self.classes.len() as f64;
+        let mut top: Vec<(String, f64)> = features
             .iter()
-            .map(|(f, w)| ((*f).clone(), w[class] - w.iter().sum::<f64>() / k))
+            .filter_map(|f| m.weights.get(f).map(|w| (f, w)))
+            .map(|(f, w)| (f.clone(), w[class] - w.iter().sum::<f64>() / k))
             .filter(|(_, push)| *push > 0.0)
             .collect();
         top.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         top.truncate(3);
-        Some(Prediction { class, probability: p[class], top })
+        Prediction { class, probability, top }
     }
 
-    /// Reads a model file; `name` names it in errors.
-    pub fn parse(text: &str, name: &str) -> Result<StageModel, String> {
-        let raw: RawModel = toml::from_str(text).map_err(|e| format!("{name}: {}", e.message()))?;
+    /// For a head whose classes after the first are kinds of one thing (objection categories):
+    /// the likeliest kind, taken when all kinds together reach `min_probability`, which is then
+    /// the probability given.
+    pub fn decide_any(&self, language: &str, features: &[String]) -> Option<Prediction> {
+        let p = self.probabilities(language, features)?;
+        let any = 1.0 - p[0];
+        let class = (1..p.len()).max_by(|&a, &b| p[a].total_cmp(&p[b]))?;
+        (any >= self.min_probability).then(|| self.explain(language, features, class, any))
+    }
+
+    /// The class taken for `features`: `None` for the first class, under `min_probability`, or
+    /// in a language the model has no weights for.
+    pub fn decide(&self, language: &str, features: &[String]) -> Option<Prediction> {
+        self.predict(language, features)
+            .filter(|p| p.class != 0 && p.probability >= self.min_probability)
+    }
+
+    fn from_raw(raw: RawHead, first: &str, name: &str) -> Result<Classifier, String> {
         let k = raw.classes.len();
         let unique: std::collections::HashSet<&String> = raw.classes.iter().collect();
-        if k < 2 || raw.classes[0] != NONE || unique.len() != k {
-            return Err(format!(
-                "{name}: classes must start with {NONE:?}, then name each stage once"
-            ));
+        if k < 2 || raw.classes[0] != first || unique.len() != k {
+            return Err(format!("{name}: classes must start with {first:?}, then name each once"));
         }
         if !(0.0..=1.0).contains(&raw.min_probability) {
             return Err(format!("{name}: min_probability must lie in 0..=1"));
@@ -161,17 +193,11 @@ impl StageModel {
             languages
                 .insert(lang, LangModel { bias: m.bias, weights: m.weights.into_iter().collect() });
         }
-        Ok(StageModel {
-            classes: raw.classes,
-            min_probability: raw.min_probability,
-            languages,
-            trained_on: raw.trained_on,
-        })
+        Ok(Classifier { classes: raw.classes, min_probability: raw.min_probability, languages })
     }
 
-    /// The model as a TOML file (weights rounded to 4 decimals; features whose weights all
-    /// round to 0 are left out).
-    pub fn to_toml(&self) -> Result<String, String> {
+    /// Weights rounded to 4 decimals; features whose weights all round to 0 are left out.
+    fn to_raw(&self) -> RawHead {
         let round = |w: &[f64]| -> Vec<f64> { w.iter().map(|x| (x * 1e4).round() / 1e4).collect() };
         let languages = self
             .languages
@@ -186,16 +212,49 @@ impl StageModel {
                 (lang.clone(), RawLang { bias: round(&m.bias), weights })
             })
             .collect();
+        RawHead { classes: self.classes.clone(), min_probability: self.min_probability, languages }
+    }
+}
+
+/// The first class of the customer-tone head.
+pub const NEUTRAL: &str = "neutral";
+
+impl StageModel {
+    /// Reads a model file; `name` names it in errors.
+    pub fn parse(text: &str, name: &str) -> Result<StageModel, String> {
+        let raw: RawModel = toml::from_str(text).map_err(|e| format!("{name}: {}", e.message()))?;
+        let head = |h: Option<RawHead>, first: &str, what: &str| {
+            h.map(|h| Classifier::from_raw(h, first, &format!("{name}: [{what}]"))).transpose()
+        };
+        let stages = RawHead {
+            classes: raw.classes,
+            min_probability: raw.min_probability,
+            languages: raw.languages,
+        };
+        Ok(StageModel {
+            stages: Classifier::from_raw(stages, NONE, name)?,
+            customer_tone: head(raw.customer_tone, NEUTRAL, "customer_tone")?,
+            objections: head(raw.objections, NONE, "objections")?,
+            trained_on: raw.trained_on,
+        })
+    }
+
+    /// The model as a TOML file.
+    pub fn to_toml(&self) -> Result<String, String> {
+        let stages = self.stages.to_raw();
         let raw = RawModel {
             trained_on: self.trained_on.clone(),
-            classes: self.classes.clone(),
-            min_probability: self.min_probability,
-            languages,
+            classes: stages.classes,
+            min_probability: stages.min_probability,
+            languages: stages.languages,
+            customer_tone: self.customer_tone.as_ref().map(Classifier::to_raw),
+            objections: self.objections.as_ref().map(Classifier::to_raw),
         };
         let body = toml::to_string(&raw).map_err(|e| format!("cannot write the model: {e}"))?;
         Ok(format!(
-            "# callgauge stage model: multinomial logistic regression over word stems, stem pairs\n\
-             # and the utterance's place in the call (see `callgauge script train --help`).\n\
+            "# callgauge model: multinomial logistic regressions over word stems, stem pairs and\n\
+             # the utterance's place in the call, one per head: script stages (top level), the\n\
+             # customer's tone and the customer's objections (see `callgauge script train --help`).\n\
              # Written by `callgauge script train`; retrain it rather than editing weights.\n{body}"
         ))
     }
@@ -206,6 +265,18 @@ impl StageModel {
 struct RawModel {
     #[serde(default)]
     trained_on: String,
+    classes: Vec<String>,
+    min_probability: f64,
+    languages: BTreeMap<String, RawLang>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    customer_tone: Option<RawHead>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    objections: Option<RawHead>,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct RawHead {
     classes: Vec<String>,
     min_probability: f64,
     languages: BTreeMap<String, RawLang>,
@@ -337,12 +408,19 @@ mod tests {
             row("right", false, 0),
         ];
         let lm = train(&rows, 3, TrainOptions::default());
-        let model = StageModel {
+        let head = Classifier {
             classes: vec![NONE.into(), "needs".into(), "offer".into()],
             min_probability: 0.5,
             languages: [("en".to_string(), lm)].into(),
+        };
+        let model = StageModel {
+            stages: head.clone(),
+            customer_tone: None,
+            objections: Some(head),
             trained_on: "unit test".into(),
         };
+        let whole = model;
+        let model = &whole.stages.clone();
         let ask = row("how many offices do you have", true, 1).features;
         let p = model.predict("en", &ask).unwrap();
         assert_eq!(p.class, 1, "{p:?}");
@@ -351,10 +429,36 @@ mod tests {
         let offer = row("we deliver office paper", false, 2).features;
         assert_eq!(model.predict("en", &offer).unwrap().class, 2);
         assert!(model.predict("ru", &offer).is_none());
-        // The file written is the file read.
-        let back = StageModel::parse(&model.to_toml().unwrap(), "m.toml").unwrap();
-        assert_eq!(back.predict("en", &ask).unwrap().class, 1);
-        assert_eq!(back.classes, model.classes);
+        assert_eq!(model.decide("en", &ask).map(|p| p.class), Some(1));
+        assert!(model.decide("en", &row("okay", false, 0).features).is_none(), "the first class");
+        // The file written is the file read, heads included.
+        let whole = StageModel { stages: model.clone(), objections: Some(model.clone()), ..whole };
+        let back = StageModel::parse(&whole.to_toml().unwrap(), "m.toml").unwrap();
+        assert_eq!(back.stages.predict("en", &ask).unwrap().class, 1);
+        assert_eq!(back.stages.classes, model.classes);
+        assert_eq!(back.objections.unwrap().predict("en", &ask).unwrap().class, 1);
+        assert!(back.customer_tone.is_none());
+    }
+
+    #[test]
+    fn kinds_of_one_thing_count_together() {
+        // Two objection categories share the evidence: neither reaches 0.5, both together do.
+        let lm = LangModel {
+            bias: vec![1.0, 0.0, 0.0],
+            weights: [("fee".to_string(), vec![0.0, 1.0, 1.0])].into_iter().collect(),
+        };
+        let head = Classifier {
+            classes: vec![NONE.into(), "price".into(), "no_budget".into()],
+            min_probability: 0.5,
+            languages: [("en".to_string(), lm)].into(),
+        };
+        let f = vec!["fee".to_string()];
+        assert!(head.decide("en", &f).is_none(), "{:?}", head.predict("en", &f));
+        let p = head.decide_any("en", &f).unwrap();
+        assert_ne!(p.class, 0);
+        assert!((p.probability - 2.0 / 3.0).abs() < 1e-9, "{p:?}");
+        assert_eq!(p.top, [("fee".to_string(), 1.0 - 2.0 / 3.0)]);
+        assert!(head.decide_any("en", &[]).is_none(), "no evidence, no objection");
     }
 
     #[test]
@@ -366,5 +470,10 @@ mod tests {
                     [languages.en]\nbias = [0.0]\nweights = {}\n";
         let e = StageModel::parse(text, "m").unwrap_err();
         assert!(e.contains("bias needs 2 numbers"), "{e}");
+        let text = "classes = [\"none\", \"x\"]\nmin_probability = 0.5\n[languages]\n\
+                    [customer_tone]\nclasses = [\"wary\", \"neutral\"]\nmin_probability = 0.5\n\
+                    [customer_tone.languages]\n";
+        let e = StageModel::parse(text, "m").unwrap_err();
+        assert!(e.contains("[customer_tone]") && e.contains("\"neutral\""), "{e}");
     }
 }

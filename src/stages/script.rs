@@ -539,8 +539,16 @@ impl Parser<'_> {
         };
         let model = StageModel::parse(&text, &format!("model {:?}", name.get_ref()))
             .map_err(|e| self.fail(line, e))?;
-        if let Some(c) = model.classes.iter().skip(1).find(|c| !stages.iter().any(|s| &s.id == *c))
-        {
+        let tones = model.customer_tone.iter().flat_map(|h| h.classes.iter().skip(1));
+        if let Some(c) = tones.clone().find(|c| !["interested", "wary"].contains(&c.as_str())) {
+            let message = format!(
+                "model {:?}: tone {c:?} is not one of neutral, interested, wary",
+                name.get_ref()
+            );
+            return Err(self.fail(line, message));
+        }
+        let mut stage_ids = model.stages.classes.iter().skip(1);
+        if let Some(c) = stage_ids.find(|c| !stages.iter().any(|s| &s.id == *c)) {
             let message = format!(
                 "model {:?} names stage {c:?}, which this script does not have (retrain it with \
                  `callgauge script train`, or remove the `model` line)",

@@ -1,14 +1,17 @@
 //! Tone: the customer's (neutral, interested or wary, with an irritation flag) and the agent's
 //! (friendly, neutral or pressing), per utterance and per call, from the script's `[tone]` cues.
 //!
-//! An utterance takes the tone of the first cue list that matches it, in this order: irritated
-//! (counted as wary, and flagged), wary, interested, then (customer only) a question, which
-//! counts as interest in the offer; otherwise it is neutral. For the agent: pressing, friendly,
-//! otherwise neutral. Every non-neutral label keeps the cue that decided it.
+//! A customer's utterance takes the tone of the first cue list that matches it, in this order:
+//! irritated (counted as wary, and flagged), wary, interested; then, when the script's model has
+//! a tone head, the model's tone (neutral unless another is sure enough); without one, a
+//! question counts as interest in the offer; otherwise it is neutral. For the agent: pressing, friendly,
+//! otherwise neutral (a learned agent head did worse than the cues on trades it was not
+//! trained on). Every non-neutral label keeps what decided it: the cue, the model's strongest
+//! features and probability, or the question rule.
 //!
-//! Takes: the script's compiled cues, the call's segments, its language and its outcome. Gives:
-//! a [`ToneOut`], `tone` in the call JSON. Must not: read audio (prosody is not used yet: see
-//! the README's Limitations).
+//! Takes: the script's compiled cues, the call's segments with the model's guess for each, its
+//! language and its outcome. Gives: a [`ToneOut`], `tone` in the call JSON. Must not: read audio
+//! (prosody is not used yet: see the README's Limitations).
 
 use super::matcher::{MatchOptions, Phrase};
 use super::outcomes::Outcome;
@@ -54,13 +57,27 @@ pub struct ToneLabel {
     pub tone: Tone,
     /// The customer is irritated ("stop calling", «я же сказал»); the tone is then `wary`.
     pub irritated: bool,
-    /// What decided: `irritated cue`, `wary cue`, `interested cue`, `asks a question`,
-    /// `pressing cue` or `friendly cue`.
+    /// What decided: `irritated cue`, `wary cue`, `interested cue`, `tone model`,
+    /// `asks a question`, `pressing cue` or `friendly cue`.
     pub rule: &'static str,
-    /// The `[tone]` cue as written in the script (`null` for a question).
+    /// The `[tone]` cue as written in the script (`null` for the model and a question).
     pub cue: Option<String>,
-    /// The words of the utterance that matched the cue (the question's rule for a question).
+    /// The words of the utterance that matched the cue; for the model, the features that
+    /// weighed most (`model: "how much" +0.80; asks a question +0.61`); for a question, its
+    /// rule.
     pub matched: String,
+    /// The model's probability for the tone; `null` for a cue or a question.
+    pub score: Option<f64>,
+}
+
+/// What the script's model says of a customer utterance's tone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guess {
+    /// `neutral` (the likeliest, or no other tone likely enough), `interested` or `wary`.
+    pub tone: String,
+    pub probability: f64,
+    /// Its strongest features, in words.
+    pub why: String,
 }
 
 /// Shares of the customer's utterances per tone (they sum to 1).
@@ -148,8 +165,14 @@ impl ToneCues {
     }
 }
 
-/// The tone of one utterance by `speaker`, with its evidence; `None` when neutral.
-pub fn label(cues: &LangCues, seg: &Utterance, words: &[Token]) -> Option<ToneLabel> {
+/// The tone of one utterance by `speaker`, with its evidence; `None` when neutral. `guess` is
+/// the model's, if any.
+pub fn label(
+    cues: &LangCues,
+    seg: &Utterance,
+    words: &[Token],
+    guess: Option<&Guess>,
+) -> Option<ToneLabel> {
     let find = |list: &[&Phrase]| -> Option<(String, String)> {
         list.iter().find_map(|p| {
             let (a, b) = p.find(words, &cues.opt)?;
@@ -166,6 +189,17 @@ pub fn label(cues: &LangCues, seg: &Utterance, words: &[Token]) -> Option<ToneLa
         rule,
         cue,
         matched,
+        score: None,
+    };
+    let model = || {
+        let g = guess?;
+        let tone = match g.tone.as_str() {
+            "interested" => Tone::Interested,
+            "wary" => Tone::Wary,
+            _ => return None,
+        };
+        let l = make(tone, false, "tone model", None, g.why.clone());
+        Some(ToneLabel { score: Some(g.probability), ..l })
     };
     match seg.speaker {
         Role::Customer => {
@@ -177,6 +211,10 @@ pub fn label(cues: &LangCues, seg: &Utterance, words: &[Token]) -> Option<ToneLa
             }
             if let Some((cue, m)) = find(&cues.interested) {
                 return Some(make(Tone::Interested, false, "interested cue", Some(cue), m));
+            }
+            if guess.is_some() {
+                // The model weighed the question among its features: its answer stands.
+                return model();
             }
             let rule = text::question_rule(&seg.text)?;
             Some(make(Tone::Interested, false, "asks a question", None, rule.to_string()))
@@ -203,12 +241,12 @@ fn customer_shares(tones: &[Tone]) -> CustomerShares {
 }
 
 /// Applies the cues to a call: its segments, each with its words as [`text::tokens`] makes
-/// them.
+/// them and the model's guess.
 pub fn evaluate<'a>(
     cues: &ToneCues,
     opt: &MatchOptions,
     lang: Option<&str>,
-    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token])>,
+    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token], Option<Guess>)>,
     outcome: Option<&Outcome>,
 ) -> ToneOut {
     let mut labels = Vec::new();
@@ -216,8 +254,8 @@ pub fn evaluate<'a>(
     let mut agent = Vec::new();
     let mut irritated = false;
     let cues = cues.for_language(lang, opt);
-    for (seg, words) in segments.into_iter().filter(|(s, _)| !s.text.trim().is_empty()) {
-        let l = label(&cues, seg, words);
+    for (seg, words, guess) in segments.into_iter().filter(|(s, _, _)| !s.text.trim().is_empty()) {
+        let l = label(&cues, seg, words, guess.as_ref());
         let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
         match seg.speaker {
             Role::Customer => customer.push(tone),
@@ -297,7 +335,7 @@ mod tests {
         let s = seg(speaker, 0, text);
         let cues = cues();
         let cues = cues.for_language(Some("en"), &MatchOptions::default());
-        label(&cues, &s, &text::tokens(text)).map(|l| (l.tone, l.irritated, l.rule))
+        label(&cues, &s, &text::tokens(text), None).map(|l| (l.tone, l.irritated, l.rule))
     }
 
     fn evaluate(
@@ -312,7 +350,7 @@ mod tests {
             cues,
             opt,
             lang,
-            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice())),
+            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice(), None)),
             outcome,
         )
     }
@@ -353,6 +391,37 @@ mod tests {
     }
 
     #[test]
+    fn the_models_tone_comes_after_the_cues_and_its_answer_stands() {
+        let cues = cues();
+        let cues = cues.for_language(Some("en"), &MatchOptions::default());
+        let guess = |tone: &str| Guess {
+            tone: tone.into(),
+            probability: 0.7,
+            why: "model: \"fee\" +0.90".into(),
+        };
+        let said = |text: &str, g: Option<Guess>| {
+            let s = seg(Role::Customer, 0, text);
+            label(&cues, &s, &text::tokens(text), g.as_ref())
+                .map(|l| (l.tone, l.rule, l.score, l.matched))
+        };
+        assert_eq!(
+            said("The fee is a lot for us.", Some(guess("wary"))),
+            Some((Tone::Wary, "tone model", Some(0.7), "model: \"fee\" +0.90".into()))
+        );
+        // A cue decides before the model, with its own evidence.
+        let cue = said("Sounds good, the fee is fine.", Some(guess("wary"))).unwrap();
+        assert_eq!((cue.0, cue.1, cue.2), (Tone::Interested, "interested cue", None));
+        // The model weighed the question: when it says neutral, the question rule does not
+        // overrule it; without a model it does.
+        assert_eq!(said("And is the fee monthly?", Some(guess("neutral"))), None);
+        assert_eq!(said("And is the fee monthly?", None).map(|l| l.1), Some("asks a question"));
+        // An agent's tone never comes from the model.
+        let s = seg(Role::Agent, 0, "The fee is monthly.");
+        let words = text::tokens(&s.text);
+        assert!(label(&cues, &s, &words, Some(&guess("wary"))).is_none());
+    }
+
+    #[test]
     fn a_cue_word_does_not_match_a_longer_word_it_begins() {
         let cues = ToneCues {
             irritated: Phrases(vec![("ru".into(), Phrase::new("достали").unwrap())]),
@@ -361,7 +430,7 @@ mod tests {
         let said = |text: &str| {
             let s = seg(Role::Customer, 0, text);
             let cues = cues.for_language(Some("ru"), &MatchOptions::default());
-            label(&cues, &s, &text::tokens(text)).map(|l| l.irritated)
+            label(&cues, &s, &text::tokens(text), None).map(|l| l.irritated)
         };
         assert_eq!(said("Доставка часто опаздывает."), None);
         assert_eq!(said("Вы меня достали."), Some(true));
