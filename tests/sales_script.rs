@@ -213,13 +213,13 @@ fn ratio(c: &Value, of: &str) -> f64 {
     c["correct"].as_f64().unwrap() / c[of].as_f64().unwrap()
 }
 
-/// The held-out trades of fixtures/utterances/holdout/ (written before 0.9.0's tuning, nothing
+/// The held-out trades of fixtures/utterances/blind/ (written before 0.10.0's tuning, nothing
 /// was tuned on them): the default script with its examples and built-in model against the 0.5
-/// script's phrase lists. The bounds sit a little under the figures 0.9.0 printed once (see
+/// script's phrase lists. The bounds sit a little under the figures 0.10.0 printed once (see
 /// fixtures/utterances/README.md), so a change that loses ground on unseen trades fails here.
 #[test]
 fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
-    let test = ["fixtures/utterances/holdout/en.tsv", "fixtures/utterances/holdout/ru.tsv"];
+    let test = ["fixtures/utterances/blind/en.tsv", "fixtures/utterances/blind/ru.tsv"];
     let old = eval(Some(&root().join("tests/data/default-script-0.5.toml")), &test);
     let new = eval(None, &test);
     for (o, n) in old.iter().zip(&new) {
@@ -228,13 +228,17 @@ fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
         let (r0, p0) = (ratio(&o["total"], "labelled"), ratio(&o["total"], "found"));
         let reached = ratio(&n["reached"], "labelled");
         let reached0 = ratio(&o["reached"], "labelled");
+        let objections = ratio(&n["objections"], "labelled");
         println!(
             "{lang}: utterances recall {r:.3} precision {p:.3} (0.5 script {r0:.3} / {p0:.3}); \
-             stages reached per call recall {reached:.3} (0.5 script {reached0:.3})"
+             stages reached per call recall {reached:.3} (0.5 script {reached0:.3}); \
+             objections raised recall {objections:.3}"
         );
-        assert!(r >= 0.78 && p >= 0.75, "{lang}: recall {r:.3}, precision {p:.3}");
+        assert!(r >= 0.76 && p >= 0.75, "{lang}: recall {r:.3}, precision {p:.3}");
         assert!(r >= r0 + 0.4, "{lang}: recall {r:.3} is not far above the old {r0:.3}");
-        assert!(reached >= 0.72, "{lang}: stages reached per call, recall {reached:.3}");
+        assert!(reached >= 0.8, "{lang}: stages reached per call, recall {reached:.3}");
+        // The objection head finds objections no category's phrase names.
+        assert!(objections >= 0.5, "{lang}: objections raised, recall {objections:.3}");
         // Questions from the true text (with its punctuation) in every language.
         let f1 = {
             let q = &n["questions"];
@@ -394,7 +398,7 @@ fn accuracy(m: &Value) -> (f64, f64) {
 /// test holds them above always answering "neutral".
 #[test]
 fn customer_tone_on_labelled_trades_beats_the_majority_class() {
-    for split in ["dev", "test", "fresh", "holdout"] {
+    for split in ["dev", "test", "holdout", "fresh", "blind"] {
         let files = [
             format!("fixtures/utterances/{split}/en.tsv"),
             format!("fixtures/utterances/{split}/ru.tsv"),
