@@ -471,10 +471,17 @@ fn tone_labels_carry_their_evidence_and_the_cues_are_the_scripts() {
     std::fs::write(&script, format!("{head}\n[tone]\ninterested.en = [\"look at\"]\n")).unwrap();
     let tone = score(Some(&script));
     let labels = tone["labels"].as_array().unwrap();
-    assert_eq!(labels.len(), 1, "only the one cue is left: {tone}");
-    assert_eq!(labels[0]["at_s"], 15.0);
-    assert_eq!(labels[0]["tone"], "interested");
-    assert_eq!(labels[0]["cue"], "look at");
-    assert_eq!(labels[0]["matched"], "look at");
-    assert_eq!(tone["customer"]["irritated"], false);
+    let cued: Vec<&Value> = labels.iter().filter(|l| l["cue"].is_string()).collect();
+    assert_eq!(cued.len(), 1, "only the one cue is left: {tone}");
+    assert_eq!(cued[0]["at_s"], 15.0);
+    assert_eq!(cued[0]["tone"], "interested");
+    assert_eq!(cued[0]["cue"], "look at");
+    assert_eq!(cued[0]["matched"], "look at");
+    assert_eq!(tone["customer"]["irritated"], false, "irritation comes from cues only");
+    // The rest comes from the script's model, with its own evidence.
+    for l in labels.iter().filter(|l| !l["cue"].is_string()) {
+        assert_eq!(l["rule"], "tone model", "{l}");
+        assert!(l["matched"].as_str().unwrap().starts_with("model: "), "{l}");
+        assert!(l["score"].as_f64().is_some_and(|p| (0.35..=1.0).contains(&p)), "{l}");
+    }
 }

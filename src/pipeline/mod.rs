@@ -314,7 +314,9 @@ fn describe(e: &BatchEntry) -> String {
 fn summarize(calls: Vec<BatchEntry>, cfg: &Config, wall_s: f64) -> BatchSummary {
     let ok = calls.iter().filter(|c| c.status == Status::Ok).count();
     // Calls kept from an earlier run took no time now: they do not count in the speed.
-    let audio_s: f64 = calls.iter().filter(|c| !c.kept).filter_map(|c| c.duration_s).sum();
+    // A fold from +0: an empty `sum` of f64 is -0, printed "-0.0 s of audio" when all is kept.
+    let audio_s =
+        calls.iter().filter(|c| !c.kept).filter_map(|c| c.duration_s).fold(0.0, |a, d| a + d);
     // Calls too short, silent or truncated are no conversations: left out of the funnel.
     let counted = calls.iter().filter(|c| !c.excluded);
     let views: Vec<stages::CallView> = counted.filter_map(|c| c.view.clone()).collect();

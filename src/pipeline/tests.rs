@@ -340,6 +340,10 @@ fn a_rerun_keeps_finished_calls_and_redoes_changed_ones() {
     assert_eq!(read(&out.join("a.json")), first, "a was written again");
     assert!(summary.calls.iter().any(|c| c.call_id == "a" && c.kept));
     assert_eq!(summary.script_funnel.calls, 2, "kept calls count in the funnel");
+    // A rerun that keeps everything analysed no audio: 0, not -0 (an empty f64 sum).
+    let summary = run_with(&cfg, &parts(None), &StopFlag::default()).unwrap();
+    assert_eq!(summary.kept, 2);
+    assert!(summary.audio_s == 0.0 && summary.audio_s.is_sign_positive(), "{}", summary.audio_s);
     // Other settings: nothing is kept.
     let mut stricter = cfg.clone();
     stricter.max_agent_share = 0.30;

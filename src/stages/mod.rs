@@ -420,7 +420,7 @@ fn first_hit<'a>(
 /// A stage matched in one utterance beside others stays when the model gives it at least this
 /// share of the best one's probability.
 const RIVAL_SHARE: f64 = 0.1;
-/// The stage model names a stage only for an utterance of at least this many words.
+/// The model names a stage or an objection only for an utterance of at least this many words.
 const MODEL_MIN_WORDS: usize = 3;
 
 fn find_stages(
@@ -562,9 +562,24 @@ fn find_stages(
     }
 }
 
-/// The customer's objections: a category's phrase, or else (customer utterances only) the
-/// objection head of the model, when all its categories together are likely enough; the
-/// likeliest is taken if the script has it. `customer` holds the
+/// Utterance `i` goes on with a sentence the other side left unfinished just before it ("Our
+/// prices are lower, and" / "the first delivery is free."): on a mono call, a voice change the
+/// diarizer put in the middle of one speaker's sentence.
+fn continues_the_other_side(said: &[Said], i: usize) -> bool {
+    let starts_small = said[i].seg.text.trim_start().chars().next().is_some_and(char::is_lowercase);
+    let prev = i.checked_sub(1).map(|j| &said[j]);
+    starts_small
+        && prev.is_some_and(|p| {
+            p.seg.speaker != said[i].seg.speaker
+                && !p.seg.text.trim_end().ends_with(['.', '!', '?', '…'])
+        })
+}
+
+/// The customer's objections: a category's phrase, or else the objection head of the model,
+/// when all its categories together are likely enough (the likeliest is taken if the script
+/// has it). The head speaks only for a customer's line of three words or more that does not go
+/// on with the agent's unfinished sentence: Whisper cuts «Дорого. Для нас…» into fragments, and
+/// a mono call's diarizer can hand the end of an agent's sentence to the customer. `customer` holds the
 /// model's features per utterance (empty without a model).
 fn find_objections(
     script: &Script,
@@ -583,7 +598,12 @@ fn find_objections(
             })
             .collect();
         let guess = match (objection_model, lang, customer.get(i).and_then(Option::as_ref)) {
-            (Some(m), Some(l), Some(f)) if found.is_empty() && s.seg.speaker == Role::Customer => {
+            (Some(m), Some(l), Some(f))
+                if found.is_empty()
+                    && s.seg.speaker == Role::Customer
+                    && s.tokens.len() >= MODEL_MIN_WORDS
+                    && !continues_the_other_side(said, i) =>
+            {
                 m.decide_any(l, f).map(|p| (m.classes[p.class].clone(), p))
             }
             _ => None,

@@ -276,3 +276,51 @@ fn the_model_names_no_stage_for_a_fragment_of_two_words() {
     let model = whole.stages.hits.iter().find(|h| h.start_s == 5.0 && h.method == Method::Model);
     assert!(model.is_some(), "{:?}", whole.stages.hits);
 }
+
+#[test]
+fn the_objection_head_speaks_for_whole_lines_not_for_fragments() {
+    let s = script();
+    let ru = Facts { language: Some("ru".into()), ..Facts::default() };
+    // Whisper cut «Дорого. Для нас…» in two: the phrase finds the first, and a head that
+    // takes «нас» for a price objection says nothing of the two-word fragment.
+    let mut s = s.clone();
+    let (name, mut m) = s.model.take().unwrap();
+    let head = m.objections.as_mut().unwrap();
+    let weights = &mut head.languages.get_mut("ru").unwrap().weights;
+    let mut price = vec![0.0; head.classes.len()];
+    price[head.classes.iter().position(|c| c == "price").unwrap()] = 20.0;
+    weights.insert(crate::text::tokens("нас")[0].term().to_string(), price);
+    s.model = Some((name, m));
+    let call = |lines: &[&str]| {
+        let mut segs = vec![seg(Role::Agent, 0.0, "Добрый день, Анна, компания «Альфа».")];
+        segs.extend(lines.iter().enumerate().map(|(i, l)| seg(Role::Customer, 3.0 + i as f64, l)));
+        evaluate(&s, &segs, &ru, None).objections
+    };
+    let cut = call(&["дорого.", "Для нас"]);
+    assert_eq!(cut.len(), 1, "{cut:?}");
+    assert_eq!((cut[0].method, cut[0].category.as_str()), (Method::Phrase, "price"));
+    let whole = call(&["Для нас это многовато"]);
+    assert_eq!(whole.iter().map(|o| o.method).collect::<Vec<_>>(), [Method::Model], "{whole:?}");
+    let s = script();
+    // A whole line no phrase names is the head's, with its evidence.
+    let en = |line: &str| {
+        let segs = [
+            seg(Role::Agent, 0.0, "Hello, this is Sam from Brightway Cleaning, we clean offices."),
+            seg(Role::Customer, 3.0, line),
+        ];
+        evaluate(&s, &segs, &en(), None).objections
+    };
+    let whole = en("That's a lot of money for a small office.");
+    assert_eq!(whole.len(), 1, "{whole:?}");
+    let o = &whole[0];
+    assert_eq!((o.method, o.category.as_str()), (Method::Model, "price"));
+    assert!(o.phrase.starts_with("model: ") && o.score.is_some_and(|p| p >= 0.3), "{o:?}");
+    assert!(en("We have four vans and a depot.").is_empty());
+    // The end of the agent's sentence handed to the customer by a mono call's diarizer.
+    let segs = [
+        seg(Role::Agent, 0.0, "Our prices are lower than retail, and"),
+        seg(Role::Customer, 2.0, "that's a lot of money for a small office."),
+    ];
+    let english = Facts { language: Some("en".into()), ..Facts::default() };
+    assert!(evaluate(&s, &segs, &english, None).objections.is_empty());
+}
