@@ -1,5 +1,5 @@
 //! Labelled utterances: calls written out one utterance per row with the stage each belongs to,
-//! to measure a script (`callgauge script eval`) and to train its stage model (`callgauge script
+//! to measure a script (`callgauge script eval`) and to train its model (`callgauge script
 //! train`).
 //!
 //! The file is CSV or TSV (the delimiter is taken from the header: tab, `;` or `,`) with the
@@ -7,8 +7,10 @@
 //! none) and `text`, in call order; optional `question` (`1`/`0`) and `tone` columns are scored
 //! too (`tone`: neutral, interested, wary or irritated for the customer; neutral, friendly or
 //! pressing for the agent), and an optional `objection` column (a category, or `-` / empty for
-//! none) is scored as raised or not on the customer's rows (the category names are the
-//! labeller's, not the script's); any other columns are ignored.
+//! none) is scored as raised or not on the customer's rows; any other columns are ignored.
+//! Training learns the stage head from the agent's rows and, from the customer's rows, a tone
+//! head (with `tone`) and an objection head (with `objection`: categories named as in the
+//! script teach it; others, such as a labeller's `other`, are left out).
 //! `fixtures/utterances/` is one.
 //!
 //! Takes: the files. Gives: calls of labelled utterances, each call turned into segments
@@ -441,9 +443,10 @@ pub struct Thresholds {
 
 /// Trains a model for `script` from labelled calls, one set of weights per language: the stage
 /// head from the agent's rows, and when the files label them, the tone head and the objection
-/// head from the customer's rows (its classes are the script's objection
-/// categories; a row labelled with a category the script lacks is left out of it). The objection head is fitted first: the agent's `@after_objection` feature
-/// counts the objections it finds, as it will when the model is used.
+/// head from the customer's rows (its classes are the script's objection categories; a row
+/// labelled with a category the script lacks is left out of it). The objection head is fitted
+/// first: the agent's `@after_objection` feature counts the objections it finds, as it will
+/// when the model is used.
 pub fn train(
     script: &Script,
     calls: &[Call],

@@ -579,8 +579,8 @@ fn continues_the_other_side(said: &[Said], i: usize) -> bool {
 /// when all its categories together are likely enough (the likeliest is taken if the script
 /// has it). The head speaks only for a customer's line of three words or more that does not go
 /// on with the agent's unfinished sentence: Whisper cuts «Дорого. Для нас…» into fragments, and
-/// a mono call's diarizer can hand the end of an agent's sentence to the customer. `customer` holds the
-/// model's features per utterance (empty without a model).
+/// a mono call's diarizer can hand the end of an agent's sentence to the customer. `customer`
+/// holds the model's features per utterance (empty without a model).
 fn find_objections(
     script: &Script,
     said: &[Said],

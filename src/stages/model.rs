@@ -1,15 +1,17 @@
-//! The stage model: a multinomial logistic regression that names the script stage of an agent's
-//! utterance from its word stems, stem pairs and its place in the call, for utterances no phrase
-//! or example of the script matched.
+//! The script's model: multinomial logistic regressions ("heads") over an utterance's word
+//! stems, stem pairs and its place in the call. The stage head names the script stage of an
+//! agent's utterance no phrase or example matched; the optional customer-tone head says whether
+//! a customer's utterance is neutral, interested or wary; the optional objection head says
+//! which objection category of the script, if any, a customer's utterance raises.
 //!
 //! Features of an utterance (all 0/1):
 //! - every stem it holds (numbers are one feature, `#`) and every pair of neighbouring stems;
 //! - the stem it begins with (`^понима`, `^understood`);
-//! - where it stands: `@opening` (one of the agent's first two utterances), `@ending` (one of
-//!   the agent's last two), `@question` (it asks, as [`crate::text::is_question`] decides),
+//! - where it stands: `@opening` (one of its speaker's first two utterances), `@ending` (one of
+//!   the last two), `@question` (it asks, as [`crate::text::is_question`] decides),
 //!   `@after_question` (the other side's utterance just before it asked), `@after_objection`
-//!   (the customer's utterance just before it raised an objection of the script), `@long` (15
-//!   words or more).
+//!   (agent only: the customer's utterance just before it raised an objection of the script),
+//!   `@long` (15 words or more).
 //!
 //! `callgauge script train` fits it on labelled utterances (see [`super::labels`]) and writes it
 //! as a TOML file the script names with `model = "…"`; it is retrained, not edited by hand.
@@ -24,8 +26,8 @@ use std::collections::{BTreeMap, HashMap};
 pub const NONE: &str = "none";
 /// Context features, with the words a report shows for them.
 pub const CONTEXT: [(&str, &str); 6] = [
-    ("@opening", "among the agent's first two utterances"),
-    ("@ending", "among the agent's last two utterances"),
+    ("@opening", "among the speaker's first two utterances"),
+    ("@ending", "among the speaker's last two utterances"),
     ("@question", "asks a question"),
     ("@after_question", "answers a question"),
     ("@after_objection", "answers an objection"),
