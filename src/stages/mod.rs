@@ -266,13 +266,14 @@ impl<'a> Said<'a> {
 /// Where each utterance that speaks for `speaker` stands in the call, for the model: `None` for
 /// the others (mono calls' utterances speak for both). `@after_objection` is only ever set for
 /// the agent.
+/// `asks` says which utterances ask a question.
 fn contexts(
     said: &[Said],
+    asks: &[bool],
     objections: &[ObjectionOut],
     speaker: SpeakerRule,
 ) -> Vec<Option<model::Context>> {
     let mine: Vec<usize> = (0..said.len()).filter(|&i| said[i].speaks_for(speaker)).collect();
-    let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
     let objects = |p: &Said| {
         p.speaks_for(SpeakerRule::Customer)
             && objections.iter().any(|o| (p.seg.start_s..=p.seg.end_s).contains(&o.at_s))
@@ -326,15 +327,16 @@ fn features_and_objections(
     lang: Option<&str>,
     objection_model: Option<&model::Classifier>,
 ) -> (Vec<Features>, Vec<ObjectionOut>) {
+    let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
     let customer: Vec<Option<Vec<String>>> = said
         .iter()
-        .zip(contexts(said, &[], SpeakerRule::Customer))
+        .zip(contexts(said, &asks, &[], SpeakerRule::Customer))
         .map(|(s, c)| c.map(|c| model::features(&s.tokens, &c)))
         .collect();
     let objections = find_objections(script, said, lang, objection_model, &customer);
     let features = said
         .iter()
-        .zip(contexts(said, &objections, SpeakerRule::Agent))
+        .zip(contexts(said, &asks, &objections, SpeakerRule::Agent))
         .zip(customer)
         .map(|((s, a), customer)| Features {
             agent: a.map(|c| model::features(&s.tokens, &c)),
