@@ -274,27 +274,33 @@ fn contexts(
     speaker: SpeakerRule,
 ) -> Vec<Option<model::Context>> {
     let mine: Vec<usize> = (0..said.len()).filter(|&i| said[i].speaks_for(speaker)).collect();
-    let objects = |p: &Said| {
-        p.speaks_for(SpeakerRule::Customer)
-            && objections.iter().any(|o| (p.seg.start_s..=p.seg.end_s).contains(&o.at_s))
-    };
     let mut out = vec![None; said.len()];
     for (rank, &i) in mine.iter().enumerate() {
-        let s = &said[i];
-        // The other side's utterance just before this one (any utterance on a mono call).
-        let prev = (0..i)
-            .rev()
-            .find(|&j| said[j].seg.speaker != s.seg.speaker || s.seg.speaker == Role::Unknown);
         out[i] = Some(model::Context {
             opening: rank < 2,
             ending: rank + 2 >= mine.len(),
             question: asks[i],
-            after_question: prev.is_some_and(|j| asks[j]),
+            after_question: previous_turn(said, i).is_some_and(|j| asks[j]),
             after_objection: speaker == SpeakerRule::Agent
-                && prev.is_some_and(|j| objects(&said[j])),
+                && answers_objection(said, i, objections),
         });
     }
     out
+}
+
+/// The other side's utterance just before utterance `i` (any utterance on a mono call).
+fn previous_turn(said: &[Said], i: usize) -> Option<usize> {
+    let me = said[i].seg.speaker;
+    (0..i).rev().find(|&j| said[j].seg.speaker != me || me == Role::Unknown)
+}
+
+/// Utterance `i` comes right after the customer's utterance that raised one of `objections`.
+fn answers_objection(said: &[Said], i: usize, objections: &[ObjectionOut]) -> bool {
+    previous_turn(said, i).is_some_and(|j| {
+        let p = &said[j];
+        p.speaks_for(SpeakerRule::Customer)
+            && objections.iter().any(|o| (p.seg.start_s..=p.seg.end_s).contains(&o.at_s))
+    })
 }
 
 /// The model's features of each utterance, for the side it speaks for: what `callgauge script
@@ -451,7 +457,7 @@ fn find_stages(
                     .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
     };
     let mut hits = Vec::new();
-    for (s, f) in said.iter().zip(features) {
+    for (i, (s, f)) in said.iter().zip(features).enumerate() {
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
         // utterance), hit.
         let mut mine: Vec<(usize, Option<usize>, Hit)> = Vec::new();
@@ -508,6 +514,24 @@ fn find_stages(
             // less likely than the best ("I'll call you back" inside a presentation).
             let best = mine.iter().map(|a| prob(a.0)).fold(0.0, f64::max);
             mine.retain(|a| prob(a.0) >= RIVAL_SHARE * best);
+        }
+        // Right after an objection, phrases of the earlier stages ("who prints your labels at
+        // the moment?", «небольшие тиражи делаем за два дня») are how the agent answers it:
+        // the model, which weighs `@after_objection`, may name the answering stage there too.
+        let answering = script.stages.iter().position(|st| st.after_objection);
+        if let Some(k) = answering
+            && !mine.iter().any(|a| a.0 >= k)
+            && s.speaks_for(script.stages[k].speaker)
+            && answers_objection(said, i, objections)
+            && let Some(p) = model.predict(l, features)
+            && model.classes[p.class] == script.stages[k].id
+            && p.probability >= model.min_probability
+        {
+            mine.push((
+                k,
+                None,
+                s.whole(&script.stages[k].id, s.explain(&p), Method::Model, p.probability),
+            ));
         }
         // An answer to an objection often restates the offer or asks again: the stage that
         // answers it wins over the stages the script puts before it, in the same utterance.

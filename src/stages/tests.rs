@@ -324,3 +324,33 @@ fn the_objection_head_speaks_for_whole_lines_not_for_fragments() {
     let english = Facts { language: Some("en".into()), ..Facts::default() };
     assert!(evaluate(&s, &segs, &english, None).objections.is_empty());
 }
+
+#[test]
+fn the_model_may_call_a_question_after_an_objection_handling() {
+    // A model that reads `@after_objection` as handling (the built-in one leans that way).
+    let mut s = script();
+    let (name, mut m) = s.model.take().unwrap();
+    let head = &mut m.stages;
+    let mut handling = vec![0.0; head.classes.len()];
+    handling[head.classes.iter().position(|c| c == "objection_handling").unwrap()] = 20.0;
+    head.languages.get_mut("en").unwrap().weights.insert("@after_objection".into(), handling);
+    s.model = Some((name, m));
+    let call = |customer: &str| {
+        let segs = [
+            seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
+            seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
+            seg(Role::Customer, 8.0, customer),
+            seg(Role::Agent, 11.0, "Who supplies your paper at the moment?"),
+        ];
+        let r = evaluate(&s, &segs, &en(), None);
+        r.stages.hits.into_iter().filter(|h| h.start_s >= 11.0).collect::<Vec<_>>()
+    };
+    // Asked after "too expensive", the question answers the objection.
+    let answer = call("That is too expensive for us.");
+    let found: Vec<_> = answer.iter().map(|h| (h.stage.as_str(), h.method)).collect();
+    assert_eq!(found, [("objection_handling", Method::Model)], "{answer:?}");
+    // Asked after a plain answer, it is discovery, by its phrase.
+    let plain = call("Sounds fine.");
+    let found: Vec<_> = plain.iter().map(|h| h.stage.as_str()).collect();
+    assert_eq!(found, ["needs_discovery"], "{plain:?}");
+}
