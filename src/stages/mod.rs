@@ -533,6 +533,23 @@ fn find_stages(
                 s.whole(&script.stages[k].id, s.explain(&p), Method::Model, p.probability),
             ));
         }
+        // "Of course. How about Wednesday at ten?": a handling phrase opens it, and the model
+        // may still name a later stage (closing) for the rest.
+        if let Some(k) = answering
+            && !mine.is_empty()
+            && mine.iter().all(|a| a.0 == k)
+            && let Some(p) = model.predict(l, features)
+            && let Some(j) = script.stages.iter().position(|st| st.id == model.classes[p.class])
+            && j > k
+            && p.probability >= model.min_probability
+            && s.speaks_for(script.stages[j].speaker)
+        {
+            mine.push((
+                j,
+                None,
+                s.whole(&script.stages[j].id, s.explain(&p), Method::Model, p.probability),
+            ));
+        }
         // An answer to an objection often restates the offer or asks again: the stage that
         // answers it wins over the stages the script puts before it, in the same utterance.
         if let Some(k) = mine.iter().map(|a| a.0).find(|&k| script.stages[k].after_objection) {

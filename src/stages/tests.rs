@@ -354,3 +354,36 @@ fn the_model_may_call_a_question_after_an_objection_handling() {
     let found: Vec<_> = plain.iter().map(|h| h.stage.as_str()).collect();
     assert_eq!(found, ["needs_discovery"], "{plain:?}");
 }
+
+#[test]
+fn a_handling_phrase_leaves_the_model_room_for_a_later_stage() {
+    // A model that takes "Wednesday" for closing.
+    let mut s = script();
+    let (name, mut m) = s.model.take().unwrap();
+    let head = &mut m.stages;
+    let mut closing = vec![0.0; head.classes.len()];
+    closing[head.classes.iter().position(|c| c == "closing").unwrap()] = 20.0;
+    let stem = crate::text::tokens("wednesday")[0].term().to_string();
+    head.languages.get_mut("en").unwrap().weights.insert(stem, closing);
+    s.model = Some((name, m));
+    let segs = [
+        seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
+        seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
+        seg(Role::Customer, 8.0, "That is too expensive for us."),
+        seg(Role::Agent, 11.0, "Of course. Our man is in your area on Wednesday morning."),
+    ];
+    let r = evaluate(&s, &segs, &en(), None);
+    let found: Vec<_> = r
+        .stages
+        .hits
+        .iter()
+        .filter(|h| h.start_s >= 11.0)
+        .map(|h| (h.stage.as_str(), h.method))
+        .collect();
+    assert_eq!(
+        found,
+        [("objection_handling", Method::Phrase), ("closing", Method::Model)],
+        "{:?}",
+        r.stages.hits
+    );
+}
