@@ -469,7 +469,12 @@ pub fn train(
     let mut objections: Rows = BTreeMap::new();
     let mut customer_tone: Rows = BTreeMap::new();
     for call in calls {
-        let feats = super::utterance_features(script, &call.segments(), Some(&call.language), None);
+        let feats = super::utterance_features(
+            script,
+            &call.segments(),
+            Some(&call.language),
+            super::CustomerHeads::default(),
+        );
         for (row, f) in call.rows.iter().zip(feats) {
             let Some(features) = f.customer.filter(|_| row.speaker == Role::Customer) else {
                 continue;
@@ -510,7 +515,10 @@ pub fn train(
             script,
             &call.segments(),
             Some(&call.language),
-            objection_head.as_ref(),
+            super::CustomerHeads {
+                objections: objection_head.as_ref(),
+                tone: customer_tone.as_ref(),
+            },
         );
         for (row, f) in call.rows.iter().zip(feats) {
             let Some(features) = f.agent else { continue };
@@ -583,8 +591,12 @@ mod tests {
         assert_eq!(&objections.classes[1..], ids.as_slice(), "the script's categories");
         // It learned the fee line as a price objection, and "other" (not a category of the
         // script) taught it nothing either way.
-        let feats =
-            crate::stages::utterance_features(&script, &calls[0].segments(), Some("en"), None);
+        let feats = crate::stages::utterance_features(
+            &script,
+            &calls[0].segments(),
+            Some("en"),
+            crate::stages::CustomerHeads::default(),
+        );
         let fee = feats[1].customer.as_ref().unwrap();
         let p = objections.decide_any("en", fee).expect("an objection");
         assert_eq!(objections.classes[p.class], "price");

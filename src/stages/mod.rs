@@ -319,10 +319,19 @@ pub fn utterance_features(
     script: &Script,
     segments: &[Utterance],
     lang: Option<&str>,
-    objection_model: Option<&model::Classifier>,
+    heads: CustomerHeads,
 ) -> Vec<Features> {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
-    features_and_objections(script, &said, lang, objection_model).0
+    features_and_objections(script, &said, lang, heads).0
+}
+
+/// The model's heads that read the customer's lines: the objections they find set the agent's
+/// `@after_objection`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CustomerHeads<'a> {
+    pub objections: Option<&'a model::Classifier>,
+    /// A line this head finds interested raises no objection by the objection head.
+    pub tone: Option<&'a model::Classifier>,
 }
 
 /// The model's features of every utterance and the objections found (the agent's features
@@ -331,7 +340,7 @@ fn features_and_objections(
     script: &Script,
     said: &[Said],
     lang: Option<&str>,
-    objection_model: Option<&model::Classifier>,
+    heads: CustomerHeads,
 ) -> (Vec<Features>, Vec<ObjectionOut>) {
     let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
     let customer: Vec<Option<Vec<String>>> = said
@@ -339,7 +348,7 @@ fn features_and_objections(
         .zip(contexts(said, &asks, &[], SpeakerRule::Customer))
         .map(|(s, c)| c.map(|c| model::features(&s.tokens, &c)))
         .collect();
-    let objections = find_objections(script, said, lang, objection_model, &customer);
+    let objections = find_objections(script, said, lang, heads, &customer);
     let features = said
         .iter()
         .zip(contexts(said, &asks, &objections, SpeakerRule::Agent))
@@ -392,10 +401,15 @@ pub fn evaluate(
     let lang = facts.language.as_deref();
     let model = script.model.as_ref().map(|(_, m)| m);
     let (features, objections) = match model {
-        Some(m) => features_and_objections(script, &said, lang, m.objections.as_ref()),
-        None => {
-            (vec![Features::default(); said.len()], find_objections(script, &said, lang, None, &[]))
+        Some(m) => {
+            let heads =
+                CustomerHeads { objections: m.objections.as_ref(), tone: m.customer_tone.as_ref() };
+            features_and_objections(script, &said, lang, heads)
         }
+        None => (
+            vec![Features::default(); said.len()],
+            find_objections(script, &said, lang, CustomerHeads::default(), &[]),
+        ),
     };
     let stages = find_stages(script, &said, lang, &objections, &features);
     let checklist = checklist::evaluate(&checklist::Found {
@@ -622,13 +636,14 @@ fn continues_the_other_side(said: &[Said], i: usize) -> bool {
 /// when all its categories together are likely enough (the likeliest is taken if the script
 /// has it). The head speaks only for a customer's line of three words or more that does not go
 /// on with the agent's unfinished sentence: Whisper cuts «Дорого. Для нас…» into fragments, and
-/// a mono call's diarizer can hand the end of an agent's sentence to the customer. `customer`
-/// holds the model's features per utterance (empty without a model).
+/// a mono call's diarizer can hand the end of an agent's sentence to the customer; and not for
+/// a line the tone head finds interested (no labelled objection was). `customer` holds the
+/// model's features per utterance (empty without a model).
 fn find_objections(
     script: &Script,
     said: &[Said],
     lang: Option<&str>,
-    objection_model: Option<&model::Classifier>,
+    heads: CustomerHeads,
     customer: &[Option<Vec<String>>],
 ) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
@@ -640,12 +655,19 @@ fn find_objections(
                 Some((cat, s.find(&cat.id, &cat.customer.for_language(lang), script)?))
             })
             .collect();
-        let guess = match (objection_model, lang, customer.get(i).and_then(Option::as_ref)) {
+        let interested = |l: &str, f: &[String]| {
+            heads.tone.and_then(|t| t.predict(l, f)).is_some_and(|p| {
+                let t = heads.tone.map(|t| (t.classes[p.class].as_str(), t.min_probability));
+                t.is_some_and(|(class, min)| class == "interested" && p.probability >= min)
+            })
+        };
+        let guess = match (heads.objections, lang, customer.get(i).and_then(Option::as_ref)) {
             (Some(m), Some(l), Some(f))
                 if found.is_empty()
                     && s.seg.speaker == Role::Customer
                     && s.tokens.len() >= MODEL_MIN_WORDS
-                    && !continues_the_other_side(said, i) =>
+                    && !continues_the_other_side(said, i)
+                    && !interested(l, f) =>
             {
                 m.decide_any(l, f).map(|p| (m.classes[p.class].clone(), p))
             }

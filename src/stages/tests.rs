@@ -387,3 +387,27 @@ fn a_handling_phrase_leaves_the_model_room_for_a_later_stage() {
         r.stages.hits
     );
 }
+
+#[test]
+fn a_line_the_tone_head_finds_interested_raises_no_objection_by_the_head() {
+    let mut s = script();
+    let (name, mut m) = s.model.take().unwrap();
+    let weight = |head: &mut model::Classifier, word: &str, class: &str| {
+        let mut w = vec![0.0; head.classes.len()];
+        w[head.classes.iter().position(|c| c == class).unwrap()] = 20.0;
+        let stem = crate::text::tokens(word)[0].term().to_string();
+        head.languages.get_mut("en").unwrap().weights.insert(stem, w);
+    };
+    weight(m.objections.as_mut().unwrap(), "budget", "price");
+    weight(m.customer_tone.as_mut().unwrap(), "love", "interested");
+    s.model = Some((name, m));
+    let objections = |line: &str| {
+        let segs = [
+            seg(Role::Agent, 0.0, "Hello, this is Sam from Brightway Cleaning, we clean offices."),
+            seg(Role::Customer, 3.0, line),
+        ];
+        evaluate(&s, &segs, &en(), None).objections
+    };
+    assert_eq!(objections("That sits outside our budget this year.").len(), 1);
+    assert!(objections("We would love that, it fits our budget.").is_empty());
+}
