@@ -170,6 +170,11 @@ const RU_CUES: &[&[&str]] = &[
     &["найдется"],
     &["удобно", "сейчас"],
     &["я", "не", "вовремя"],
+    &["правильно", "понимаю"],
+    &["могу", "поговорить"],
+    &["могу", "услышать"],
+    &["чем", "могу", "помочь"],
+    &["как", "вам", "удобнее"],
 ];
 /// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a sentence's first clause ("А в самом
 /// офисе кто убирается", "На каком этапе теряете время"), unless "вот" or "поэтому" comes
@@ -224,6 +229,8 @@ const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "wh
 /// - ends with "?", or ends with a tag (", right", ", да", ", верно", ", правда");
 /// - holds the Russian particle "ли" or a Russian asking phrase anywhere ("вам удобно",
 ///   "не могли бы", "можно узнать", …);
+/// - offers the listener a choice in Russian ("… или …" with a "вы" form, a verb in "-ете" /
+///   "-ите", an opening «а»/«и», or four words or fewer: «Сверху или снизу»);
 /// - opens (after fillers such as "so", "ну") with a question word ("what", "сколько",
 ///   "подскажите"), an English auxiliary followed by a subject ("do you", "could I"), or a
 ///   Russian infinitive ("Отправить вам договор");
@@ -241,8 +248,9 @@ pub fn is_question(text: &str) -> bool {
 }
 
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
-/// asks decides): `question mark`, `tag question`, `asking phrase`, `question word`,
-/// `auxiliary and subject`, `infinitive question`, or `question word after a comma`; `None`
+/// asks decides): `question mark`, `tag question`, `asking phrase`, `alternative question`,
+/// `question word`, `auxiliary and subject`, `infinitive question`, or `question word after a
+/// comma`; `None`
 /// when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
     sentences(text).find_map(|s| {
@@ -258,6 +266,9 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             |cue: &[&str]| w.windows(cue.len()).any(|x| x.iter().zip(cue).all(|(a, b)| a == b));
         if w.iter().any(|x| x == "ли") || RU_CUES.iter().any(|cue| has(cue)) {
             return Some("asking phrase");
+        }
+        if is_russian_alternative(&w) {
+            return Some("alternative question");
         }
         let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
         let inside = first_clause.iter().enumerate().any(|(i, x)| {
@@ -317,6 +328,25 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             }
         })
     })
+}
+
+/// A Russian "this or that" asked of the listener: the sentence holds «или» and is said to
+/// them — a "вы" form, a verb in "-ете"/"-ите", or «а»/«и» opening it («А кухня на этаже есть
+/// или только переговорная», «Видите их только на кухне или в ванной тоже») — or is a bare
+/// choice of four words or fewer («Сверху или снизу»). «Лучше унести её к соседям или
+/// родственникам» tells.
+fn is_russian_alternative(w: &[String]) -> bool {
+    if !w.iter().any(|x| x == "или") {
+        return false;
+    }
+    let you = w.iter().any(|x| {
+        matches!(x.as_str(), "вы" | "вам" | "вас" | "ваш" | "ваша" | "ваше" | "ваши" | "вами")
+            || ["ете", "етесь", "ёте", "ётесь", "ите", "итесь"]
+                .iter()
+                .any(|e| x.ends_with(e) && x.chars().count() > e.chars().count() + 2)
+    });
+    let opens_with_and = w.first().is_some_and(|x| x == "а" || x == "и");
+    you || opens_with_and || w.len() <= 4
 }
 
 /// The sentences of a text: split after ".", "!", "?" or "…" followed by a space.
@@ -482,6 +512,30 @@ mod tests {
             "Мы пришлём столько, сколько нужно.",
             "Двести рублей в месяц на всю семью.",
             "У нас есть рассрочка без процентов.",
+        ] {
+            assert!(!is_question(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn russian_choices_and_asking_phrases_without_a_mark() {
+        for (q, rule) in [
+            (
+                "Вам нужен отдельный кабинет или подойдут места в общем зале.",
+                "alternative question",
+            ),
+            ("Видите их только на кухне или в ванной тоже.", "alternative question"),
+            ("А кухня на этаже есть или только переговорная.", "alternative question"),
+            ("Сверху или снизу.", "alternative question"),
+            ("Я правильно понимаю, что вы отвечаете за офис.", "asking phrase"),
+            ("Я могу поговорить с руководителем.", "asking phrase"),
+        ] {
+            assert_eq!(question_rule(q), Some(rule), "{q}");
+        }
+        for s in [
+            "Лучше унести её на три часа к соседям или родственникам.",
+            "Обычно в такую цену не входит коронка или абатмент, это отдельная работа.",
+            "Можно платить помесячно или раз в год, как удобно.",
         ] {
             assert!(!is_question(s), "{s}");
         }
