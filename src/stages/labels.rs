@@ -462,7 +462,7 @@ pub fn train(
         .chain(script.objections.iter().map(|c| c.id.as_str()))
         .map(String::from)
         .collect();
-    let customer_classes = [model::NEUTRAL, "interested", "wary"].map(String::from).to_vec();
+    let customer_classes = [model::NEUTRAL, model::INTERESTED, "wary"].map(String::from).to_vec();
     let class_of = |classes: &[String], name: &str| classes.iter().position(|c| c == name);
     let tone_name = |t: Tone| format!("{t:?}").to_lowercase();
     // The customer's heads first: their features do not depend on any other head.

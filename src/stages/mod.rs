@@ -529,6 +529,9 @@ fn find_stages(
             let best = mine.iter().map(|a| prob(a.0)).fold(0.0, f64::max);
             mine.retain(|a| prob(a.0) >= RIVAL_SHARE * best);
         }
+        // The model's answer, asked for at most once.
+        let predicted = std::cell::OnceCell::new();
+        let predict = || predicted.get_or_init(|| model.predict(l, features)).as_ref();
         // Right after an objection, phrases of the earlier stages ("who prints your labels at
         // the moment?", «небольшие тиражи делаем за два дня») are how the agent answers it:
         // the model, which weighs `@after_objection`, may name the answering stage there too.
@@ -537,14 +540,14 @@ fn find_stages(
             && !mine.iter().any(|a| a.0 >= k)
             && s.speaks_for(script.stages[k].speaker)
             && answers_objection(said, i, objections)
-            && let Some(p) = model.predict(l, features)
+            && let Some(p) = predict()
             && model.classes[p.class] == script.stages[k].id
             && p.probability >= model.min_probability
         {
             mine.push((
                 k,
                 None,
-                s.whole(&script.stages[k].id, s.explain(&p), Method::Model, p.probability),
+                s.whole(&script.stages[k].id, s.explain(p), Method::Model, p.probability),
             ));
         }
         // "Of course. How about Wednesday at ten?": a handling phrase opens it, and the model
@@ -552,7 +555,7 @@ fn find_stages(
         if let Some(k) = answering
             && !mine.is_empty()
             && mine.iter().all(|a| a.0 == k)
-            && let Some(p) = model.predict(l, features)
+            && let Some(p) = predict()
             && let Some(j) = script.stages.iter().position(|st| st.id == model.classes[p.class])
             && j > k
             && p.probability >= model.min_probability
@@ -561,7 +564,7 @@ fn find_stages(
             mine.push((
                 j,
                 None,
-                s.whole(&script.stages[j].id, s.explain(&p), Method::Model, p.probability),
+                s.whole(&script.stages[j].id, s.explain(p), Method::Model, p.probability),
             ));
         }
         // An answer to an objection often restates the offer or asks again: the stage that
@@ -573,7 +576,7 @@ fn find_stages(
             hits.extend(mine.into_iter().map(|(_, _, h)| h));
             continue;
         }
-        let Some(p) = model.predict(l, features) else { continue };
+        let Some(p) = predict() else { continue };
         let Some(stage) = script.stages.iter().find(|st| st.id == model.classes[p.class]) else {
             continue; // `none`
         };
@@ -585,7 +588,7 @@ fn find_stages(
             && early_enough
             && enough_words
         {
-            hits.push(s.whole(&stage.id, s.explain(&p), Method::Model, p.probability));
+            hits.push(s.whole(&stage.id, s.explain(p), Method::Model, p.probability));
         }
     }
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
@@ -656,9 +659,10 @@ fn find_objections(
             })
             .collect();
         let interested = |l: &str, f: &[String]| {
-            heads.tone.and_then(|t| t.predict(l, f)).is_some_and(|p| {
-                let t = heads.tone.map(|t| (t.classes[p.class].as_str(), t.min_probability));
-                t.is_some_and(|(class, min)| class == "interested" && p.probability >= min)
+            heads.tone.is_some_and(|t| {
+                t.predict(l, f).is_some_and(|p| {
+                    t.classes[p.class] == model::INTERESTED && p.probability >= t.min_probability
+                })
             })
         };
         let guess = match (heads.objections, lang, customer.get(i).and_then(Option::as_ref)) {

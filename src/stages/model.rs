@@ -220,6 +220,8 @@ impl Classifier {
 
 /// The first class of the customer-tone head.
 pub const NEUTRAL: &str = "neutral";
+/// The customer-tone head's class for interest in the offer.
+pub const INTERESTED: &str = "interested";
 
 impl StageModel {
     /// Reads a model file; `name` names it in errors.
