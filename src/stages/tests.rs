@@ -15,6 +15,39 @@ fn en() -> Facts {
     Facts { language: Some("en".into()), ..Facts::default() }
 }
 
+/// The stem feature of `word`.
+fn stem(word: &str) -> String {
+    crate::text::tokens(word)[0].term().to_string()
+}
+
+/// Makes the head `pick` chooses from the script's model lean hard toward `class` whenever
+/// `feature` (a stem, or a context feature such as `@after_objection`) is there, in `lang`.
+fn lean(
+    s: &mut Script,
+    pick: fn(&mut model::StageModel) -> &mut model::Classifier,
+    lang: &str,
+    feature: &str,
+    class: &str,
+) {
+    let (_, m) = s.model.as_mut().expect("the default script names the built-in model");
+    let head = pick(m);
+    let mut w = vec![0.0; head.classes.len()];
+    w[head.classes.iter().position(|c| c == class).unwrap()] = 20.0;
+    head.languages.get_mut(lang).unwrap().weights.insert(feature.to_string(), w);
+}
+
+fn stage_head(m: &mut model::StageModel) -> &mut model::Classifier {
+    &mut m.stages
+}
+
+fn objection_head(m: &mut model::StageModel) -> &mut model::Classifier {
+    m.objections.as_mut().unwrap()
+}
+
+fn tone_head(m: &mut model::StageModel) -> &mut model::Classifier {
+    m.customer_tone.as_mut().unwrap()
+}
+
 #[test]
 fn the_default_script_parses() {
     let s = script();
@@ -284,13 +317,7 @@ fn the_objection_head_speaks_for_whole_lines_not_for_fragments() {
     // Whisper cut «Дорого. Для нас…» in two: the phrase finds the first, and a head that
     // takes «нас» for a price objection says nothing of the two-word fragment.
     let mut s = s.clone();
-    let (name, mut m) = s.model.take().unwrap();
-    let head = m.objections.as_mut().unwrap();
-    let weights = &mut head.languages.get_mut("ru").unwrap().weights;
-    let mut price = vec![0.0; head.classes.len()];
-    price[head.classes.iter().position(|c| c == "price").unwrap()] = 20.0;
-    weights.insert(crate::text::tokens("нас")[0].term().to_string(), price);
-    s.model = Some((name, m));
+    lean(&mut s, objection_head, "ru", &stem("нас"), "price");
     let call = |lines: &[&str]| {
         let mut segs = vec![seg(Role::Agent, 0.0, "Добрый день, Анна, компания «Альфа».")];
         segs.extend(lines.iter().enumerate().map(|(i, l)| seg(Role::Customer, 3.0 + i as f64, l)));
@@ -329,12 +356,7 @@ fn the_objection_head_speaks_for_whole_lines_not_for_fragments() {
 fn the_model_may_call_a_question_after_an_objection_handling() {
     // A model that reads `@after_objection` as handling (the built-in one leans that way).
     let mut s = script();
-    let (name, mut m) = s.model.take().unwrap();
-    let head = &mut m.stages;
-    let mut handling = vec![0.0; head.classes.len()];
-    handling[head.classes.iter().position(|c| c == "objection_handling").unwrap()] = 20.0;
-    head.languages.get_mut("en").unwrap().weights.insert("@after_objection".into(), handling);
-    s.model = Some((name, m));
+    lean(&mut s, stage_head, "en", "@after_objection", "objection_handling");
     let call = |customer: &str| {
         let segs = [
             seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
@@ -359,13 +381,7 @@ fn the_model_may_call_a_question_after_an_objection_handling() {
 fn a_handling_phrase_leaves_the_model_room_for_a_later_stage() {
     // A model that takes "Wednesday" for closing.
     let mut s = script();
-    let (name, mut m) = s.model.take().unwrap();
-    let head = &mut m.stages;
-    let mut closing = vec![0.0; head.classes.len()];
-    closing[head.classes.iter().position(|c| c == "closing").unwrap()] = 20.0;
-    let stem = crate::text::tokens("wednesday")[0].term().to_string();
-    head.languages.get_mut("en").unwrap().weights.insert(stem, closing);
-    s.model = Some((name, m));
+    lean(&mut s, stage_head, "en", &stem("wednesday"), "closing");
     let segs = [
         seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
         seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
@@ -391,16 +407,8 @@ fn a_handling_phrase_leaves_the_model_room_for_a_later_stage() {
 #[test]
 fn a_line_the_tone_head_finds_interested_raises_no_objection_by_the_head() {
     let mut s = script();
-    let (name, mut m) = s.model.take().unwrap();
-    let weight = |head: &mut model::Classifier, word: &str, class: &str| {
-        let mut w = vec![0.0; head.classes.len()];
-        w[head.classes.iter().position(|c| c == class).unwrap()] = 20.0;
-        let stem = crate::text::tokens(word)[0].term().to_string();
-        head.languages.get_mut("en").unwrap().weights.insert(stem, w);
-    };
-    weight(m.objections.as_mut().unwrap(), "budget", "price");
-    weight(m.customer_tone.as_mut().unwrap(), "love", "interested");
-    s.model = Some((name, m));
+    lean(&mut s, objection_head, "en", &stem("budget"), "price");
+    lean(&mut s, tone_head, "en", &stem("love"), "interested");
     let objections = |line: &str| {
         let segs = [
             seg(Role::Agent, 0.0, "Hello, this is Sam from Brightway Cleaning, we clean offices."),
