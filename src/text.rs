@@ -250,8 +250,7 @@ pub fn is_question(text: &str) -> bool {
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
 /// asks decides): `question mark`, `tag question`, `asking phrase`, `alternative question`,
 /// `question word`, `auxiliary and subject`, `infinitive question`, or `question word after a
-/// comma`; `None`
-/// when it does not ask.
+/// comma`; `None` when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
     sentences(text).find_map(|s| {
         let s = s.trim();
@@ -331,7 +330,8 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
 }
 
 /// A Russian "this or that" asked of the listener: the sentence holds «или» and is said to
-/// them — a "вы" form, a verb in "-ете"/"-ите", or «а»/«и» opening it («А кухня на этаже есть
+/// them — a "вы" form, a verb in "-ете"/"-ите" ([`words`] writes "ё" as "е"), or «а»/«и»
+/// opening it («А кухня на этаже есть
 /// или только переговорная», «Видите их только на кухне или в ванной тоже») — or is a bare
 /// choice of four words or fewer («Сверху или снизу»). «Лучше унести её к соседям или
 /// родственникам» tells.
@@ -341,7 +341,7 @@ fn is_russian_alternative(w: &[String]) -> bool {
     }
     let you = w.iter().any(|x| {
         matches!(x.as_str(), "вы" | "вам" | "вас" | "ваш" | "ваша" | "ваше" | "ваши" | "вами")
-            || ["ете", "етесь", "ёте", "ётесь", "ите", "итесь"]
+            || ["ете", "етесь", "ите", "итесь"]
                 .iter()
                 .any(|e| x.ends_with(e) && x.chars().count() > e.chars().count() + 2)
     });
