@@ -125,7 +125,8 @@ pub fn normalize(text: &str) -> String {
 
 /// Stage hits scored against the planted stages of a dialogue (`truth.json` lines tagged
 /// `stage:<id>`): a planted line is found when a hit of its stage starts within it (±0.3 s); a
-/// hit is right when it starts within a line planted with its stage.
+/// hit is right when it starts within a line planted with its stage, or tagged `also:<id>` (a
+/// part of the line that may be read as that stage too; it need not be found).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StageCounts {
     pub planted: usize,
@@ -160,11 +161,14 @@ impl StageCounts {
         for h in hits {
             self.hits += 1;
             let at = h["start_s"].as_f64().unwrap();
-            let right = lines
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|l| within(l, at) && stage_of(l).iter().any(|s| h["stage"] == s.as_str()));
+            let also = |l: &Value| {
+                l["tags"].as_array().unwrap().iter().any(|t| {
+                    t.as_str().unwrap().strip_prefix("also:").is_some_and(|s| h["stage"] == s)
+                })
+            };
+            let right = lines.as_array().unwrap().iter().any(|l| {
+                within(l, at) && (stage_of(l).iter().any(|s| h["stage"] == s.as_str()) || also(l))
+            });
             self.right += usize::from(right);
         }
     }
