@@ -314,7 +314,7 @@ pub struct Features {
 }
 
 /// Each utterance's [`Features`]; the agent's `@after_objection` counts the objections the
-/// script's phrases and `objection_model` find.
+/// script's phrases and the objection head of `heads` find.
 pub fn utterance_features(
     script: &Script,
     segments: &[Utterance],
