@@ -311,6 +311,9 @@ pub struct Features {
     pub agent: Option<Vec<String>>,
     /// For the customer-tone and objection heads.
     pub customer: Option<Vec<String>>,
+    /// The customer-tone head's answer for a customer's utterance (asked once: the objection
+    /// head and the tone labels both use it).
+    pub tone: Option<model::Prediction>,
 }
 
 /// Each utterance's [`Features`]; the agent's `@after_objection` counts the objections the
@@ -348,14 +351,28 @@ fn features_and_objections(
         .zip(contexts(said, &asks, &[], SpeakerRule::Customer))
         .map(|(s, c)| c.map(|c| model::features(&s.tokens, &c)))
         .collect();
-    let objections = find_objections(script, said, lang, heads, &customer);
+    let tone: Vec<Option<model::Prediction>> = said
+        .iter()
+        .zip(&customer)
+        .map(|(s, f)| {
+            let on = s.seg.speaker == Role::Customer;
+            heads
+                .tone
+                .filter(|_| on)
+                .zip(lang)
+                .zip(f.as_ref())
+                .and_then(|((t, l), f)| t.predict(l, f))
+        })
+        .collect();
+    let objections = find_objections(script, said, lang, heads, &customer, &tone);
     let features = said
         .iter()
         .zip(contexts(said, &asks, &objections, SpeakerRule::Agent))
-        .zip(customer)
-        .map(|((s, a), customer)| Features {
+        .zip(customer.into_iter().zip(tone))
+        .map(|((s, a), (customer, tone))| Features {
             agent: a.map(|c| model::features(&s.tokens, &c)),
             customer,
+            tone,
         })
         .collect();
     (features, objections)
@@ -366,7 +383,6 @@ fn features_and_objections(
 fn tone_guesses(
     model: Option<&model::StageModel>,
     said: &[Said],
-    lang: Option<&str>,
     features: &[Features],
 ) -> Vec<Option<tone::Guess>> {
     said.iter()
@@ -375,8 +391,7 @@ fn tone_guesses(
             if s.seg.speaker != Role::Customer {
                 return None;
             }
-            let (head, feats) = (model?.customer_tone.as_ref()?, f.customer.as_ref()?);
-            let p = head.predict(lang?, feats)?;
+            let (head, p) = (model?.customer_tone.as_ref()?, f.tone.as_ref()?);
             if p.class == 0 || p.probability < head.min_probability {
                 let neutral = model::NEUTRAL.to_string();
                 return Some(tone::Guess { tone: neutral, probability: 0.0, why: String::new() });
@@ -384,7 +399,7 @@ fn tone_guesses(
             Some(tone::Guess {
                 tone: head.classes[p.class].clone(),
                 probability: p.probability,
-                why: s.explain(&p),
+                why: s.explain(p),
             })
         })
         .collect()
@@ -408,7 +423,7 @@ pub fn evaluate(
         }
         None => (
             vec![Features::default(); said.len()],
-            find_objections(script, &said, lang, CustomerHeads::default(), &[]),
+            find_objections(script, &said, lang, CustomerHeads::default(), &[], &[]),
         ),
     };
     let stages = find_stages(script, &said, lang, &objections, &features);
@@ -421,7 +436,7 @@ pub fn evaluate(
         lang,
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
-    let guesses = tone_guesses(model, &said, lang, &features);
+    let guesses = tone_guesses(model, &said, &features);
     let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g));
     let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
@@ -648,6 +663,7 @@ fn find_objections(
     lang: Option<&str>,
     heads: CustomerHeads,
     customer: &[Option<Vec<String>>],
+    tone: &[Option<model::Prediction>],
 ) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
     for (i, s) in said.iter().enumerate().filter(|(_, s)| s.speaks_for(SpeakerRule::Customer)) {
@@ -658,20 +674,17 @@ fn find_objections(
                 Some((cat, s.find(&cat.id, &cat.customer.for_language(lang), script)?))
             })
             .collect();
-        let interested = |l: &str, f: &[String]| {
-            heads.tone.is_some_and(|t| {
-                t.predict(l, f).is_some_and(|p| {
-                    t.classes[p.class] == model::INTERESTED && p.probability >= t.min_probability
-                })
-            })
-        };
+        let interested =
+            heads.tone.zip(tone.get(i).and_then(Option::as_ref)).is_some_and(|(t, p)| {
+                t.classes[p.class] == model::INTERESTED && p.probability >= t.min_probability
+            });
         let guess = match (heads.objections, lang, customer.get(i).and_then(Option::as_ref)) {
             (Some(m), Some(l), Some(f))
                 if found.is_empty()
                     && s.seg.speaker == Role::Customer
                     && s.tokens.len() >= MODEL_MIN_WORDS
                     && !continues_the_other_side(said, i)
-                    && !interested(l, f) =>
+                    && !interested =>
             {
                 m.decide_any(l, f).map(|p| (m.classes[p.class].clone(), p))
             }
