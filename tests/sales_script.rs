@@ -291,7 +291,9 @@ fn one_added_example_makes_a_missed_paraphrase_count() {
     let script = dir.path().join("mine.toml");
     std::fs::write(&script, &base).unwrap();
     let said = "Alright, I'll pencil you in for the onboarding walkthrough on Tuesday at ten.";
-    let call = transcript(dir.path(), "c1", "en", &[said]);
+    // A closing counts once the call reached discovery or a presentation (`after_any`).
+    let asked = "How many people will need access to the new system?";
+    let call = transcript(dir.path(), "c1", "en", &[asked, said]);
     let (before, _) = reached(&script, &call);
     assert!(!before.contains(&"closing".to_string()), "already found: {before:?}");
     // A QA lead pastes a line from a real call as a closing example.

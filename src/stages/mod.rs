@@ -607,6 +607,16 @@ fn find_stages(
         }
     }
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    // A stage that needs an earlier one ("see you Tuesday" closes a sale only once the agent
+    // asked or offered something) counts from the first hit of one of those on.
+    let mut heard = vec![false; script.stages.len()];
+    hits.retain(|h| {
+        let Some(k) = script.stages.iter().position(|st| st.id == h.stage) else { return true };
+        let stage = &script.stages[k];
+        let keep = stage.after_any.is_empty() || stage.after_any.iter().any(|&j| heard[j]);
+        heard[k] |= keep;
+        keep
+    });
     let first = |id: &str| hits.iter().find(|h| h.stage == id).map(|h| h.start_s);
     let times: Vec<Option<f64>> = script.stages.iter().map(|s| first(&s.id)).collect();
     let mut order_violations = Vec::new();

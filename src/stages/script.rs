@@ -92,6 +92,9 @@ pub struct StageDef {
     pub within_s: Option<f64>,
     /// Its phrases and examples count only within `handle_within_s` after an objection.
     pub after_objection: bool,
+    /// Its hits count only once one of these earlier stages (indexes into `Script::stages`)
+    /// has been heard in the call; empty: always.
+    pub after_any: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -316,6 +319,8 @@ struct RawStage {
     within_s: Option<Spanned<f64>>,
     #[serde(default)]
     after_objection: bool,
+    #[serde(default)]
+    after_any: Vec<Spanned<String>>,
 }
 
 fn agent() -> SpeakerRule {
@@ -503,6 +508,18 @@ impl Parser<'_> {
                 let message = format!("stage {id:?}: within_s must be a number of seconds > 0");
                 return Err(self.fail(self.line_of(w.span()), message));
             }
+            let mut after_any = Vec::new();
+            for name in &s.after_any {
+                let Some(k) = stages.iter().position(|st: &StageDef| st.id == *name.get_ref())
+                else {
+                    let message = format!(
+                        "stage {id:?}: after_any names {:?}, which is not a stage before it",
+                        name.get_ref()
+                    );
+                    return Err(self.fail(self.line_of(name.span()), message));
+                };
+                after_any.push(k);
+            }
             stages.push(StageDef {
                 id: id.clone(),
                 title: s.title.clone(),
@@ -512,6 +529,7 @@ impl Parser<'_> {
                 examples,
                 within_s: s.within_s.as_ref().map(|w| *w.get_ref()),
                 after_objection: s.after_objection,
+                after_any,
             });
         }
         if stages.is_empty() {
