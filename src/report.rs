@@ -111,9 +111,10 @@ pub struct QuestionOut {
     pub text: String,
     /// What made it a question: `question mark`, `tag question` (", right?", ", да"), `asking
     /// phrase` («ли», «скажите, …», "could you tell me"), `alternative question` («вам нужен
-    /// кабинет или места в зале»), `question word` (first word), `auxiliary and subject` ("do
-    /// you", "are we"), `infinitive question` («Отправить вам счёт»), or `question word after
-    /// a comma`.
+    /// кабинет или места в зале»), `opening «а»` («А с трудоустройством помогаете»), `вы and a
+    /// verb` («Вы сейчас набираете менеджеров»), `question word` (first word), `auxiliary and
+    /// subject` ("do you", "are we"), `infinitive question` («Отправить вам счёт»), or
+    /// `question word after a comma`.
     pub rule: String,
 }
 

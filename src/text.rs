@@ -175,6 +175,48 @@ const RU_CUES: &[&[&str]] = &[
     &["могу", "услышать"],
     &["чем", "могу", "помочь"],
     &["как", "вам", "удобнее"],
+    &["давайте", "я"],
+];
+/// Words after an opening «а» that make it tell, not ask («А мы как раз…», «А вот здесь…»).
+const RU_A_TELLS: &[&str] = &[
+    "вот",
+    "мы",
+    "я",
+    "это",
+    "то",
+    "так",
+    "тогда",
+    "потом",
+    "еще",
+    "значит",
+    "там",
+    "тут",
+    "здесь",
+    "ведь",
+    "уже",
+    "если",
+    "когда",
+    "он",
+    "она",
+    "они",
+    "наш",
+    "наши",
+];
+/// Verbs in "-ете"/"-ите" that a "вы" statement offers or tells with («Вы получаете скидку»,
+/// «Вы знаете, …»).
+const RU_YOU_TELLS: &[&str] = &[
+    "можете",
+    "сможете",
+    "получаете",
+    "получите",
+    "платите",
+    "заплатите",
+    "экономите",
+    "сэкономите",
+    "знаете",
+    "видите",
+    "понимаете",
+    "правы",
 ];
 /// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a sentence's first clause ("А в самом
 /// офисе кто убирается", "На каком этапе теряете время"), unless "вот" or "поэтому" comes
@@ -235,22 +277,27 @@ const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "wh
 ///   "подскажите"), an English auxiliary followed by a subject ("do you", "could I"), or a
 ///   Russian infinitive ("Отправить вам договор");
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
-///   pay"; "Хорошо, сколько у вас менеджеров").
-///
+///   pay"; "Хорошо, сколько у вас менеджеров"; «Разумно, а когда сайт будет готов»);
+/// - opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
+///   interjection «А, да…», nor «а вот», «а мы», … which tell);
+/// - opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
+///   менеджеров»), unless the verb offers or tells («вы получаете», «вы можете», «вы знаете»);
 /// - holds a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
+///   "почему", …) anywhere in its first clause ("На каком этапе теряете время"); a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
 ///   "почему", …) anywhere in its first clause ("На каком этапе теряете время");
 ///
-/// A tag needs a statement of three words or more before it ("Понятно, да." answers).
-/// What it cannot hear: Russian yes/no questions asked by intonation alone ("Вы сейчас
-/// набираете менеджеров.") when Whisper wrote no "?".
+/// A tag (also ", подойдёт") needs a statement of three words or more before it ("Понятно,
+/// да." answers). «Давайте я …» is an asking phrase: the agent offers and waits for a yes.
+/// What it cannot hear: other Russian yes/no questions asked by intonation alone («Квартиру
+/// давно сдаёте.», «Бассейн туда входит.») when Whisper wrote no "?".
 pub fn is_question(text: &str) -> bool {
     question_rule(text).is_some()
 }
 
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
 /// asks decides): `question mark`, `tag question`, `asking phrase`, `alternative question`,
-/// `question word`, `auxiliary and subject`, `infinitive question`, or `question word after a
-/// comma`; `None` when it does not ask.
+/// `opening «а»`, `вы and a verb`, `question word`, `auxiliary and subject`, `infinitive
+/// question`, or `question word after a comma`; `None` when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
     sentences(text).find_map(|s| {
         let s = s.trim();
@@ -268,6 +315,23 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
         }
         if is_russian_alternative(&w) {
             return Some("alternative question");
+        }
+        // «А с трудоустройством помогаете», «А посудомойка поместится»: a sentence that opens
+        // with the conjunction «а» (not the interjection «А, да…») asks.
+        let opens_with_a =
+            s.strip_prefix(['а', 'А']).is_some_and(|rest| rest.starts_with(char::is_whitespace));
+        if opens_with_a && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str())) {
+            return Some("opening «а»");
+        }
+        // «Вы сейчас набираете менеджеров»: «вы» and a verb said of the listener, within the
+        // first three words.
+        let you_do = w.first().is_some_and(|x| x == "вы")
+            && w.iter()
+                .skip(1)
+                .take(2)
+                .any(|x| is_you_verb(x) && !RU_YOU_TELLS.contains(&x.as_str()));
+        if you_do {
+            return Some("вы and a verb");
         }
         let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
         let inside = first_clause.iter().enumerate().any(|(i, x)| {
@@ -318,6 +382,10 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             } else if i > 0
                 && !correlative
                 && (RU_CLAUSE_OPENERS.contains(&first.as_str())
+                    // «Разумно, а когда сайт будет готов»: «а» before any question word.
+                    || (skipped > 0
+                        && cw[skipped - 1] == "а"
+                        && WH_OPENERS.contains(&first.as_str()))
                     || RU_WHICH.contains(&first.as_str())
                     || EN_CLAUSE_OPENERS.contains(&first.as_str()))
             {
@@ -341,12 +409,17 @@ fn is_russian_alternative(w: &[String]) -> bool {
     }
     let you = w.iter().any(|x| {
         matches!(x.as_str(), "вы" | "вам" | "вас" | "ваш" | "ваша" | "ваше" | "ваши" | "вами")
-            || ["ете", "етесь", "ите", "итесь"]
-                .iter()
-                .any(|e| x.ends_with(e) && x.chars().count() > e.chars().count() + 2)
+            || is_you_verb(x)
     });
     let opens_with_and = w.first().is_some_and(|x| x == "а" || x == "и");
     you || opens_with_and || w.len() <= 4
+}
+
+/// A Russian verb in "-ете"/"-ите" (the "вы" form; [`words`] writes "ё" as "е").
+fn is_you_verb(x: &str) -> bool {
+    ["ете", "етесь", "ите", "итесь"]
+        .iter()
+        .any(|e| x.ends_with(e) && x.chars().count() > e.chars().count() + 2)
 }
 
 /// The sentences of a text: split after ".", "!", "?" or "…" followed by a space.
@@ -374,7 +447,7 @@ fn ends_with_tag(sentence: &str) -> bool {
         return false;
     }
     let tail = words(tail);
-    let tags: [&[&str]; 10] = [
+    let tags: [&[&str]; 12] = [
         &["right"],
         &["correct"],
         &["да"],
@@ -385,6 +458,8 @@ fn ends_with_tag(sentence: &str) -> bool {
         &["удобно"],
         &["договорились"],
         &["хорошо"],
+        &["подойдет"],
+        &["подходит"],
     ];
     !tail.is_empty() && tags.iter().any(|t| tail == *t)
 }
@@ -529,6 +604,13 @@ mod tests {
             ("Сверху или снизу.", "alternative question"),
             ("Я правильно понимаю, что вы отвечаете за офис.", "asking phrase"),
             ("Я могу поговорить с руководителем.", "asking phrase"),
+            ("Давайте я пришлю вам расчёт на почту.", "asking phrase"),
+            ("А с трудоустройством помогаете.", "opening «а»"),
+            ("Понимаю. А в пиковые недели они справляются.", "opening «а»"),
+            ("Вы сейчас набираете менеджеров.", "вы and a verb"),
+            ("Вы по-прежнему сдаёте квартиру на первом этаже.", "вы and a verb"),
+            ("Отправлю сегодня и покажу кабинет, минут на двадцать, подойдёт.", "tag question"),
+            ("Разумно, а когда примерно сайт будет готов.", "question word after a comma"),
         ] {
             assert_eq!(question_rule(q), Some(rule), "{q}");
         }
@@ -536,6 +618,14 @@ mod tests {
             "Лучше унести её на три часа к соседям или родственникам.",
             "Обычно в такую цену не входит коронка или абатмент, это отдельная работа.",
             "Можно платить помесячно или раз в год, как удобно.",
+            "А, да, было такое.",
+            "А мы как раз работаем с такими складами.",
+            "А вот здесь у нас переговорная.",
+            "Вы получаете скидку десять процентов на первый заказ.",
+            "Вы можете оплатить частями.",
+            "Вы знаете, у нас похожая история была.",
+            "Этот вариант вам подойдёт.",
+            "Понимаю, когда сроки горят, не до этого.",
         ] {
             assert!(!is_question(s), "{s}");
         }
