@@ -7,7 +7,8 @@
 //! - the shorter stem has at least `min_prefix_len` letters and starts the longer one
 //!   ("deliv"/"deliveri": Snowball stems "delivering" and "delivery" differently), or
 //! - both have at least `min_edit_len` letters and their stems or words are at most `max_edits`
-//!   edits apart (a one-letter ASR slip: "convinient").
+//!   edits apart (a one-letter ASR slip: "convinient"), in a phrase of two words or more (a
+//!   one-word phrase has no neighbour to confirm a slip).
 //!
 //! Takes: compiled phrases and an utterance's tokens. Gives: where the phrase matched.
 //! Must not: know speakers, times or stage names.
@@ -61,6 +62,10 @@ impl Phrase {
 
     /// The first match in `words`: indices of the first and last matched word.
     pub fn find(&self, words: &[Token], opt: &MatchOptions) -> Option<(usize, usize)> {
+        // A one-word phrase has no neighbour to confirm a slip: «наберу» (I'll call) is one
+        // stem edit from «наборы» (gift sets). It matches by stem or prefix only.
+        let single = MatchOptions { max_edits: 0, ..*opt };
+        let opt = if self.tokens.len() == 1 { &single } else { opt };
         (0..words.len()).find_map(|start| {
             if !similar(&self.tokens[0], &words[start], opt) {
                 return None;
@@ -185,6 +190,15 @@ mod tests {
         assert!(hit("удобно говорить", "вам удобно сейчас гаворить").is_some());
         assert!(hit("удобно говорить", "вам удобно сейчас гаварить").is_none());
         assert!(hit("convenient time", "is it a konvinient time").is_none());
+    }
+
+    #[test]
+    fn a_one_word_phrase_takes_no_slip() {
+        // «наберу» (I'll call) is one stem edit from «наборы» (gift sets).
+        assert!(hit("наберу", "многие берут наборы с логотипом").is_none());
+        assert!(hit("наберу", "я вам наберу в четверг").is_some());
+        assert!(hit("наберу", "я вам наберём в четверг").is_some());
+        assert!(hit("convenient", "is it convinient").is_none());
     }
 
     #[test]
