@@ -133,6 +133,13 @@ const WH_OPENERS: &[&str] = &[
     "неужели",
     "want",
     "anything",
+    // "what's", "who's", … as [`words`] writes them.
+    "whats",
+    "whos",
+    "wheres",
+    "hows",
+    "whens",
+    "whys",
 ];
 /// English auxiliaries that open a question when a subject follows ("do you", "is it").
 /// Written as the tokenizer gives them: apostrophes dropped ("don't" → "dont").
@@ -141,8 +148,32 @@ const AUXILIARIES: &[&str] = &[
     "shall", "should", "may", "might", "have", "has", "dont", "doesnt", "didnt", "isnt", "arent",
     "wont", "wouldnt", "cant", "couldnt",
 ];
-const SUBJECTS: &[&str] =
-    &["you", "i", "we", "it", "they", "he", "she", "there", "this", "that", "your"];
+const SUBJECTS: &[&str] = &[
+    "you",
+    "i",
+    "we",
+    "it",
+    "they",
+    "he",
+    "she",
+    "there",
+    "this",
+    "that",
+    "your",
+    "anyone",
+    "anybody",
+    "someone",
+    "somebody",
+    "everyone",
+    "everybody",
+    "people",
+    "now",
+];
+/// Words that open a noun phrase as the subject after an auxiliary ("Is the client asking…",
+/// "Would a smaller locker be useful"), except after "do" and "have", which open orders and
+/// wishes as often ("Do a quick test", "Have a good day").
+const DETERMINERS: &[&str] =
+    &["the", "a", "an", "our", "my", "his", "her", "their", "these", "those"];
 /// Russian phrases that make a question wherever they stand.
 const RU_CUES: &[&[&str]] = &[
     &["можно", "узнать"],
@@ -263,8 +294,11 @@ const RU_CLAUSE_OPENERS: &[&str] = &[
     "уточните",
 ];
 /// English question words that ask when they open a clause after a comma ("Understood, how
-/// much do you pay").
-const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "when", "why"];
+/// much do you pay"). "which" and "when" join clauses far more often (", which is fifteen more
+/// a month", ", when he has time"): they ask there only of the listener (", which suits you
+/// better").
+const EN_CLAUSE_OPENERS: &[&str] =
+    &["what", "how", "who", "where", "why", "whats", "hows", "whos", "wheres", "whys"];
 
 /// Whether an utterance is a question. Whisper's "?" is unreliable (base often drops it in
 /// Russian), so an utterance asks when any of its sentences:
@@ -273,9 +307,9 @@ const EN_CLAUSE_OPENERS: &[&str] = &["what", "how", "which", "who", "where", "wh
 ///   "не могли бы", "можно узнать", …);
 /// - offers the listener a choice in Russian ("… или …" with a "вы" form, a verb in "-ете" /
 ///   "-ите", an opening «а»/«и», or four words or fewer: «Сверху или снизу»);
-/// - opens (after fillers such as "so", "ну") with a question word ("what", "сколько",
-///   "подскажите"), an English auxiliary followed by a subject ("do you", "could I"), or a
-///   Russian infinitive ("Отправить вам договор");
+/// - opens (after fillers such as "so", "ну") with a question word ("what", "what's",
+///   "сколько", "подскажите"), an English auxiliary followed by a subject ("do you", "could I",
+///   "is anyone", "would a …"), or a Russian infinitive ("Отправить вам договор");
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
 ///   pay"; "Хорошо, сколько у вас менеджеров"; «Разумно, а когда сайт будет готов»);
 /// - opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
@@ -370,7 +404,11 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             let mut rest = cw.iter().skip(skipped);
             let first = rest.next()?;
             let aux = AUXILIARIES.contains(&first.as_str())
-                && rest.next().is_some_and(|x| SUBJECTS.contains(&x.as_str()));
+                && rest.next().is_some_and(|x| {
+                    SUBJECTS.contains(&x.as_str())
+                        || (DETERMINERS.contains(&x.as_str())
+                            && !matches!(first.as_str(), "do" | "have"))
+                });
             if aux {
                 Some("auxiliary and subject")
             } else if i == 0
@@ -387,7 +425,9 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
                         && cw[skipped - 1] == "а"
                         && WH_OPENERS.contains(&first.as_str()))
                     || RU_WHICH.contains(&first.as_str())
-                    || EN_CLAUSE_OPENERS.contains(&first.as_str()))
+                    || EN_CLAUSE_OPENERS.contains(&first.as_str())
+                    || (matches!(first.as_str(), "which" | "when")
+                        && cw.iter().any(|x| x == "you" || x == "your")))
             {
                 Some("question word after a comma")
             } else {
@@ -497,6 +537,38 @@ mod tests {
         for (text, rule) in cases {
             assert_eq!(question_rule(text), rule, "{text}");
             assert_eq!(is_question(text), rule.is_some(), "{text}");
+        }
+    }
+
+    #[test]
+    fn english_questions_whisper_wrote_without_a_mark() {
+        for (q, rule) in [
+            (
+                "Is the client asking for branded kit, or for a safety standard.",
+                "auxiliary and subject",
+            ),
+            ("Would a smaller locker for the odd box be useful.", "auxiliary and subject"),
+            ("Has anyone ever raised that with you.", "auxiliary and subject"),
+            (
+                "Good afternoon, it's Tom from Brandguard. Is now a bad time.",
+                "auxiliary and subject",
+            ),
+            ("What's the normal monthly price after that.", "question word"),
+            ("Yes, who's this again.", "question word after a comma"),
+            (
+                "I've got Wednesday at six or Saturday at ten, which suits you better.",
+                "question word after a comma",
+            ),
+        ] {
+            assert_eq!(question_rule(q), Some(rule), "{q}");
+        }
+        for s in [
+            "The pool is in the plus plan, which is fifteen more a month.",
+            "One of the partners' nephews, when he has time, which isn't often.",
+            "Have a good day.",
+            "Do a quick test before you send it.",
+        ] {
+            assert!(!is_question(s), "{s}");
         }
     }
 
