@@ -312,13 +312,12 @@ const EN_CLAUSE_OPENERS: &[&str] =
 ///   "is anyone", "would a …"), or a Russian infinitive ("Отправить вам договор");
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
 ///   pay"; "Хорошо, сколько у вас менеджеров"; «Разумно, а когда сайт будет готов»);
-/// - opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
-///   interjection «А, да…», nor «а вот», «а мы», … which tell);
-/// - opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
-///   менеджеров»), unless the verb offers or tells («вы получаете», «вы можете», «вы знаете»);
 /// - holds a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
-///   "почему", …) anywhere in its first clause ("На каком этапе теряете время"); a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
 ///   "почему", …) anywhere in its first clause ("На каком этапе теряете время");
+/// - or, failing all those, opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
+///   interjection «А, да…», nor «а вот», «а мы», … which tell);
+/// - or, failing all those, opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
+///   менеджеров»), unless the verb offers or tells («вы получаете», «вы можете», «вы знаете»);
 ///
 /// A tag (also ", подойдёт") needs a statement of three words or more before it ("Понятно,
 /// да." answers). «Давайте я …» is an asking phrase: the agent offers and waits for a yes.
@@ -329,9 +328,10 @@ pub fn is_question(text: &str) -> bool {
 }
 
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
-/// asks decides): `question mark`, `tag question`, `asking phrase`, `alternative question`,
-/// `opening «а»`, `вы and a verb`, `question word`, `auxiliary and subject`, `infinitive
-/// question`, or `question word after a comma`; `None` when it does not ask.
+/// asks decides; within it, the first rule in this order): `question mark`, `tag question`,
+/// `asking phrase`, `alternative question`, `question word`, `auxiliary and subject`,
+/// `infinitive question`, `question word after a comma`, `opening «а»`, or `вы and a verb`;
+/// `None` when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
     sentences(text).find_map(|s| {
         let s = s.trim();
@@ -350,23 +350,6 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
         if is_russian_alternative(&w) {
             return Some("alternative question");
         }
-        // «А с трудоустройством помогаете», «А посудомойка поместится»: a sentence that opens
-        // with the conjunction «а» (not the interjection «А, да…») asks.
-        let opens_with_a =
-            s.strip_prefix(['а', 'А']).is_some_and(|rest| rest.starts_with(char::is_whitespace));
-        if opens_with_a && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str())) {
-            return Some("opening «а»");
-        }
-        // «Вы сейчас набираете менеджеров»: «вы» and a verb said of the listener, within the
-        // first three words.
-        let you_do = w.first().is_some_and(|x| x == "вы")
-            && w.iter()
-                .skip(1)
-                .take(2)
-                .any(|x| is_you_verb(x) && !RU_YOU_TELLS.contains(&x.as_str()));
-        if you_do {
-            return Some("вы and a verb");
-        }
         let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
         let inside = first_clause.iter().enumerate().any(|(i, x)| {
             (RU_INSIDE.contains(&x.as_str()) || RU_WHICH.contains(&x.as_str()))
@@ -376,7 +359,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             return Some("question word");
         }
         let clauses: Vec<&str> = s.split([',', ';', ':', '—', '–']).collect();
-        clauses.iter().enumerate().find_map(|(i, clause)| {
+        let by_clause = clauses.iter().enumerate().find_map(|(i, clause)| {
             // "столько, сколько нужно", "там, где удобно": a correlative before the comma makes
             // the clause a relative one.
             let correlative = i > 0
@@ -433,6 +416,27 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             } else {
                 None
             }
+        });
+        by_clause.or_else(|| {
+            // «А с трудоустройством помогаете», «А посудомойка поместится»: a sentence that opens
+            // with the conjunction «а» (not the interjection «А, да…») asks.
+            let opens_with_a = s
+                .strip_prefix(['а', 'А'])
+                .is_some_and(|rest| rest.starts_with(char::is_whitespace));
+            if opens_with_a && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str())) {
+                return Some("opening «а»");
+            }
+            // «Вы сейчас набираете менеджеров»: «вы» and a verb said of the listener, within the
+            // first three words.
+            let you_do = w.first().is_some_and(|x| x == "вы")
+                && w.iter()
+                    .skip(1)
+                    .take(2)
+                    .any(|x| is_you_verb(x) && !RU_YOU_TELLS.contains(&x.as_str()));
+            if you_do {
+                return Some("вы and a verb");
+            }
+            None
         })
     })
 }
