@@ -69,8 +69,10 @@ pub struct CallReport {
     /// The 60/40 rule and the agent's questions; `null` figures when not measurable.
     pub rule_60_40: Option<Rule6040>,
     /// Every utterance counted as a question, either speaker's, in call order, with the rule
-    /// that made it one; the agent's are `rule_60_40.agent_questions`. `null` when the call
-    /// failed and in documents written before 0.7.0.
+    /// that made it one; the agent's are `rule_60_40.agent_questions`. An utterance is one
+    /// speaker's segments that run on with gaps under `--turn-bridge-s` (1 s) and no other
+    /// speaker's segment starting between (since 0.13.0; before, each segment). `null` when the
+    /// call failed and in documents written before 0.7.0.
     pub questions: Option<Vec<QuestionOut>>,
     /// The agent, from `--outcomes`; `null` when not given.
     pub agent_id: Option<String>,
@@ -107,7 +109,7 @@ pub struct QuestionOut {
     pub speaker: Role,
     /// When the utterance starts.
     pub at_s: f64,
-    /// The utterance's words.
+    /// The utterance's words: its segments' texts joined by a space.
     pub text: String,
     /// What made it a question: `question mark`, `tag question` (", right?", ", да"), `asking
     /// phrase` («ли», «скажите, …», "could you tell me"), `alternative question` («вам нужен

@@ -15,7 +15,8 @@
 //! `speaker` is `agent`, `customer` or `unknown`; `call_id` defaults to the file stem,
 //! `language` to every language of the script, and `words` (word times) are optional. From a
 //! transcript, the agent's share of speech is the share of segment time and questions are
-//! counted on the agent's segments with callgauge's own rule.
+//! counted on the agent's utterances (segments that run on joined, as in `analyze`) with
+//! callgauge's own rule.
 
 use crate::config::TurnConfig;
 use crate::discover::{BATCH_FILE, discover};
@@ -28,7 +29,7 @@ use crate::stages::{
 };
 use crate::text::is_question;
 use crate::timeline::{Interval, normalize, total_s};
-use crate::transcript::{Role, Utterance};
+use crate::transcript::{Role, Utterance, utterances};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -153,36 +154,22 @@ fn transcript_facts(language: Option<String>, segments: &[Utterance]) -> Facts {
         total_s(&normalize(spans))
     };
     let (agent, customer) = (time(Role::Agent), time(Role::Customer));
-    let agent_said = segments.iter().filter(|s| s.speaker == Role::Agent);
+    let mut known: Vec<Utterance> =
+        segments.iter().filter(|s| s.speaker != Role::Unknown).cloned().collect();
+    known.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    // As `analyze` counts them: per utterance, segments within the default turn bridge
+    // (`--turn-bridge-s`) joined.
+    let said = utterances(&known, TurnConfig::default().turn_bridge_s);
+    let agent_said = || said.iter().filter(|s| s.speaker == Role::Agent);
     let stereo = agent > 0.0 || customer > 0.0;
     Facts {
         language,
         agent_share_of_speech: (agent + customer > 0.0).then(|| agent / (agent + customer)),
-        agent_questions: stereo.then(|| agent_said.filter(|s| is_question(&s.text)).count()),
-        agent_longest_monologue_s: stereo.then(|| longest_agent_run(segments)),
+        agent_questions: stereo.then(|| agent_said().filter(|s| is_question(&s.text)).count()),
+        // The longest agent utterance: the transcript's view of the longest monologue.
+        agent_longest_monologue_s: stereo
+            .then(|| agent_said().map(|s| s.end_s - s.start_s).fold(0.0, f64::max)),
     }
-}
-
-/// The longest stretch of agent segments with no customer segment starting inside it and no
-/// gap of the default turn bridge (`--turn-bridge-s`) or more: the transcript's view of the
-/// longest monologue.
-fn longest_agent_run(segments: &[Utterance]) -> f64 {
-    let bridge_s = TurnConfig::default().turn_bridge_s;
-    let mut sorted: Vec<&Utterance> =
-        segments.iter().filter(|s| s.speaker != Role::Unknown).collect();
-    sorted.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
-    let (mut best, mut run): (f64, Option<(f64, f64)>) = (0.0, None);
-    for s in sorted {
-        run = match (s.speaker, run) {
-            (Role::Agent, Some((a, b))) if s.start_s - b < bridge_s => Some((a, b.max(s.end_s))),
-            (Role::Agent, _) => Some((s.start_s, s.end_s)),
-            _ => None,
-        };
-        if let Some((a, b)) = run {
-            best = best.max(b - a);
-        }
-    }
-    best
 }
 
 /// Name of the summary `callgauge score --out` writes next to the scored calls.
@@ -377,6 +364,29 @@ mod tests {
         assert_eq!(doc.objections[0].agent_pause_s, Some(0.5));
         assert_eq!(doc.score.components.rule_60_40.value, Some(0.0)); // agent share 6/8 = 0.75
         assert_eq!(doc.score.components.deal.value, Some(1.0));
+    }
+
+    #[test]
+    fn a_transcript_counts_questions_per_utterance_not_per_segment() {
+        let seg = |speaker, start_s, end_s, text: &str| Utterance {
+            speaker,
+            start_s,
+            end_s,
+            text: text.into(),
+            words: Vec::new(),
+        };
+        let (a, c) = (Role::Agent, Role::Customer);
+        // Out of order, as another ASR may write them; one question cut in two.
+        let segments = [
+            seg(a, 1.2, 1.6, "down?"),
+            seg(a, 0.0, 1.2, "Are you putting them"),
+            seg(c, 2.0, 3.0, "Yes."),
+            seg(a, 3.5, 5.0, "Which day suits you?"),
+            seg(a, 5.2, 9.5, "We come at eight."),
+        ];
+        let facts = transcript_facts(None, &segments);
+        assert_eq!(facts.agent_questions, Some(2));
+        assert_eq!(facts.agent_longest_monologue_s, Some(6.0));
     }
 
     /// Regression: `callgauge score out/ --out out/` replaced every call JSON (transcript,

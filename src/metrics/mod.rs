@@ -21,7 +21,8 @@ pub use turns::TurnConfig;
 pub struct SpeakerInput<'a> {
     /// Where the speaker talks (VAD, crosstalk removed).
     pub speech: &'a [Interval],
-    /// What they said: (start_s, text) per transcribed segment.
+    /// What they said: (start_s, text) per utterance (segments that run on joined); questions
+    /// are counted per entry.
     pub said: Vec<(f64, &'a str)>,
     pub prosody: prosody::Prosody,
 }
@@ -48,7 +49,8 @@ pub struct Speaker {
     pub words_per_minute: Option<f64>,
     /// Vowel letters (≈ syllables) per second of own speech time.
     pub syllables_per_s: Option<f64>,
-    /// Utterances of this speaker that are questions.
+    /// Utterances of this speaker that are questions (segments that run on within the turn
+    /// bridge count as one utterance, since 0.13.0).
     pub questions: Option<usize>,
     /// The longest turn, seconds.
     pub longest_monologue_s: Option<f64>,
@@ -153,7 +155,8 @@ pub struct Rule6040 {
     pub max_agent_share: f64,
     /// Whether the agent's share is at most `max_agent_share`, judged on the unrounded share; `null` when not measurable.
     pub passed: Option<bool>,
-    /// Utterances of the agent that are questions.
+    /// Utterances of the agent that are questions (segments that run on within the turn
+    /// bridge count as one utterance, since 0.13.0).
     pub agent_questions: Option<usize>,
     /// Agent questions per minute of call.
     pub agent_questions_per_min: Option<f64>,

@@ -34,6 +34,7 @@ struct Analysis {
     language: Option<String>,
     warnings: Vec<Warning>,
     segments: Vec<Utterance>,
+    questions: Vec<crate::report::QuestionOut>,
     speakers: metrics::Speakers,
     conversation: metrics::Conversation,
     rule: metrics::Rule6040,
@@ -235,8 +236,11 @@ fn measure(
         }
         _ => (None, metrics::NO_DIARIZER_REASON.to_owned()),
     };
+    // Questions are counted per utterance, not per segment Whisper happened to cut.
+    let utterances = crate::transcript::utterances(&segments, cfg.turns.turn_bridge_s);
     let (speakers, conversation, rule) =
-        call_metrics(&tracks, prosody, &segments, duration_s, cfg, reason);
+        call_metrics(&tracks, prosody, &utterances, duration_s, cfg, reason);
+    let questions = crate::report::QuestionOut::find(&utterances);
     let facts = Facts {
         language: language.clone(),
         agent_share_of_speech: rule.agent_share_of_speech,
@@ -254,6 +258,7 @@ fn measure(
         language,
         warnings,
         segments,
+        questions,
         speakers,
         conversation,
         rule,
@@ -509,7 +514,7 @@ fn assign_roles(
 fn call_metrics(
     tracks: &Tracks,
     prosody: Vec<Prosody>,
-    segments: &[Utterance],
+    utterances: &[Utterance],
     duration_s: f64,
     cfg: &Config,
     unavailable: String,
@@ -529,7 +534,7 @@ fn call_metrics(
     let mut prosody: Vec<Option<Prosody>> = prosody.into_iter().map(Some).collect();
     let mut input = |i: usize| {
         let frames = prosody.get_mut(i).and_then(Option::take).unwrap_or_default();
-        speaker_input(&tracks.list[i], segments, frames)
+        speaker_input(&tracks.list[i], utterances, frames)
     };
     let (agent_in, customer_in) = (input(agent), input(customer));
     let names = (tracks.list[agent].channel_name, tracks.list[customer].channel_name);
@@ -563,7 +568,7 @@ fn build_report(
         speakers: Some(a.speakers),
         conversation: Some(a.conversation),
         rule_60_40: Some(a.rule),
-        questions: Some(crate::report::QuestionOut::find(&a.segments)),
+        questions: Some(a.questions),
         segments: a.segments,
         timings_s,
         ..CallReport::new(call_id.into(), source, model)
@@ -572,15 +577,16 @@ fn build_report(
     report
 }
 
-/// What the metrics need of one speaker's track.
+/// What the metrics need of one speaker's track; `utterances` as
+/// [`crate::transcript::utterances`] joins them.
 fn speaker_input<'a>(
     track: &'a speakers::Track,
-    segments: &'a [Utterance],
+    utterances: &'a [Utterance],
     prosody: Prosody,
 ) -> SpeakerInput<'a> {
     SpeakerInput {
         speech: &track.speech,
-        said: segments
+        said: utterances
             .iter()
             .filter(|s| s.speaker == track.role)
             .map(|s| (s.start_s, s.text.as_str()))
