@@ -235,6 +235,11 @@ impl<'a> Said<'a> {
     }
 
     /// [`Said::find`], with the sentence of the utterance the hit starts in.
+    /// How many words sentence `i` of the utterance has.
+    fn sentence_words(&self, i: usize) -> usize {
+        self.sentence.iter().filter(|&&x| x == i).count()
+    }
+
     fn find_in_sentence(
         &self,
         label: &str,
@@ -457,6 +462,9 @@ fn first_hit<'a>(
 /// A stage matched in one utterance beside others stays when the model gives it at least this
 /// share of the best one's probability.
 const RIVAL_SHARE: f64 = 0.1;
+/// A sentence of this many words or fewer that holds only a handling phrase ("Of course.",
+/// "Fair enough.") acknowledges an objection rather than answering it.
+const ACK_WORDS: usize = 3;
 /// The model names a stage or an objection only for an utterance of at least this many words.
 const MODEL_MIN_WORDS: usize = 3;
 
@@ -576,6 +584,11 @@ fn find_stages(
             && p.probability >= model.min_probability
             && s.speaks_for(script.stages[j].speaker)
         {
+            // "Of course." said as a sentence of its own acknowledges; the stage the rest of
+            // the utterance is (the closing) is what it is.
+            if mine.iter().all(|a| a.1.is_some_and(|x| s.sentence_words(x) <= ACK_WORDS)) {
+                mine.clear();
+            }
             mine.push((
                 j,
                 None,

@@ -386,26 +386,29 @@ fn a_handling_phrase_leaves_the_model_room_for_a_later_stage() {
     // A model that takes "Wednesday" for closing.
     let mut s = script();
     lean(&mut s, stage_head, "en", &stem("wednesday"), "closing");
-    let segs = [
-        seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
-        seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
-        seg(Role::Customer, 8.0, "That is too expensive for us."),
-        seg(Role::Agent, 11.0, "Of course. Our man is in your area on Wednesday morning."),
-    ];
-    let r = evaluate(&s, &segs, &en(), None);
-    let found: Vec<_> = r
-        .stages
-        .hits
-        .iter()
-        .filter(|h| h.start_s >= 11.0)
-        .map(|h| (h.stage.as_str(), h.method))
-        .collect();
+    let found = |answer: &str| {
+        let segs = [
+            seg(Role::Agent, 0.5, "Good morning, Anna from Acme."),
+            seg(Role::Agent, 4.0, "We offer next day delivery of office paper."),
+            seg(Role::Customer, 8.0, "That is too expensive for us."),
+            seg(Role::Agent, 11.0, answer),
+        ];
+        let r = evaluate(&s, &segs, &en(), None);
+        r.stages
+            .hits
+            .iter()
+            .filter(|h| h.start_s >= 11.0)
+            .map(|h| (h.stage.clone(), h.method))
+            .collect::<Vec<_>>()
+    };
+    let both = found("No problem, our man is in your area on Wednesday morning.");
     assert_eq!(
-        found,
-        [("objection_handling", Method::Phrase), ("closing", Method::Model)],
-        "{:?}",
-        r.stages.hits
+        both,
+        [("objection_handling".into(), Method::Phrase), ("closing".into(), Method::Model)]
     );
+    // "Of course." on its own only acknowledges: the closing alone is kept.
+    let ack = found("Of course. Our man is in your area on Wednesday morning.");
+    assert_eq!(ack, [("closing".to_string(), Method::Model)]);
 }
 
 #[test]
