@@ -442,7 +442,11 @@ pub fn evaluate(
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
     let guesses = tone_guesses(model, &said, &features);
-    let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g));
+    let objects = |s: &Said| {
+        s.seg.speaker != Role::Agent
+            && objections.iter().any(|o| (s.seg.start_s..=s.seg.end_s).contains(&o.at_s))
+    };
+    let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g, objects(s)));
     let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
 }

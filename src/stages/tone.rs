@@ -166,12 +166,15 @@ impl ToneCues {
 }
 
 /// The tone of one utterance by `speaker`, with its evidence; `None` when neutral. `guess` is
-/// the model's, if any.
+/// the model's, if any; `objects` says the utterance raised an objection, which is never taken
+/// for interest ("Send me the terms and I'll read them", "Let me think about it": none of the
+/// labelled objections is interested).
 pub fn label(
     cues: &LangCues,
     seg: &Utterance,
     words: &[Token],
     guess: Option<&Guess>,
+    objects: bool,
 ) -> Option<ToneLabel> {
     let find = |list: &[&Phrase]| -> Option<(String, String)> {
         list.iter().find_map(|p| {
@@ -194,7 +197,7 @@ pub fn label(
     let model = || {
         let g = guess?;
         let tone = match g.tone.as_str() {
-            "interested" => Tone::Interested,
+            "interested" if !objects => Tone::Interested,
             "wary" => Tone::Wary,
             _ => return None,
         };
@@ -209,12 +212,15 @@ pub fn label(
             if let Some((cue, m)) = find(&cues.wary) {
                 return Some(make(Tone::Wary, false, "wary cue", Some(cue), m));
             }
-            if let Some((cue, m)) = find(&cues.interested) {
+            if let Some((cue, m)) = find(&cues.interested).filter(|_| !objects) {
                 return Some(make(Tone::Interested, false, "interested cue", Some(cue), m));
             }
             if guess.is_some() {
                 // The model weighed the question among its features: its answer stands.
                 return model();
+            }
+            if objects {
+                return None;
             }
             let rule = text::question_rule(&seg.text)?;
             Some(make(Tone::Interested, false, "asks a question", None, rule.to_string()))
@@ -246,7 +252,7 @@ pub fn evaluate<'a>(
     cues: &ToneCues,
     opt: &MatchOptions,
     lang: Option<&str>,
-    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token], Option<Guess>)>,
+    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token], Option<Guess>, bool)>,
     outcome: Option<&Outcome>,
 ) -> ToneOut {
     let mut labels = Vec::new();
@@ -254,8 +260,9 @@ pub fn evaluate<'a>(
     let mut agent = Vec::new();
     let mut irritated = false;
     let cues = cues.for_language(lang, opt);
-    for (seg, words, guess) in segments.into_iter().filter(|(s, _, _)| !s.text.trim().is_empty()) {
-        let l = label(&cues, seg, words, guess.as_ref());
+    let heard = segments.into_iter().filter(|(s, _, _, _)| !s.text.trim().is_empty());
+    for (seg, words, guess, objects) in heard {
+        let l = label(&cues, seg, words, guess.as_ref(), objects);
         let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
         match seg.speaker {
             Role::Customer => customer.push(tone),
@@ -335,7 +342,7 @@ mod tests {
         let s = seg(speaker, 0, text);
         let cues = cues();
         let cues = cues.for_language(Some("en"), &MatchOptions::default());
-        label(&cues, &s, &text::tokens(text), None).map(|l| (l.tone, l.irritated, l.rule))
+        label(&cues, &s, &text::tokens(text), None, false).map(|l| (l.tone, l.irritated, l.rule))
     }
 
     fn evaluate(
@@ -350,9 +357,29 @@ mod tests {
             cues,
             opt,
             lang,
-            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice(), None)),
+            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice(), None, false)),
             outcome,
         )
+    }
+
+    #[test]
+    fn a_line_that_raises_an_objection_is_not_interest() {
+        let cues = cues();
+        let cues = cues.for_language(Some("en"), &MatchOptions::default());
+        let of = |text: &str, guess: Option<&Guess>, objects: bool| {
+            let s = seg(Role::Customer, 0, text);
+            label(&cues, &s, &text::tokens(text), guess, objects).map(|l| l.tone)
+        };
+        let interested =
+            Guess { tone: "interested".into(), probability: 0.8, why: "model: …".into() };
+        // "Sounds good" is an interested cue; a question is interest without a model.
+        let line = "Sounds good, send me the terms and I'll read them?";
+        assert_eq!(of(line, None, false), Some(Tone::Interested));
+        assert_eq!(of(line, None, true), None);
+        assert_eq!(of("Let me think.", Some(&interested), false), Some(Tone::Interested));
+        assert_eq!(of("Let me think.", Some(&interested), true), None);
+        // Irritation still shows.
+        assert_eq!(of("Stop calling me.", None, true), Some(Tone::Wary));
     }
 
     #[test]
@@ -401,7 +428,7 @@ mod tests {
         };
         let said = |text: &str, g: Option<Guess>| {
             let s = seg(Role::Customer, 0, text);
-            label(&cues, &s, &text::tokens(text), g.as_ref())
+            label(&cues, &s, &text::tokens(text), g.as_ref(), false)
                 .map(|l| (l.tone, l.rule, l.score, l.matched))
         };
         assert_eq!(
@@ -418,7 +445,7 @@ mod tests {
         // An agent's tone never comes from the model.
         let s = seg(Role::Agent, 0, "The fee is monthly.");
         let words = text::tokens(&s.text);
-        assert!(label(&cues, &s, &words, Some(&guess("wary"))).is_none());
+        assert!(label(&cues, &s, &words, Some(&guess("wary")), false).is_none());
     }
 
     #[test]
@@ -430,7 +457,7 @@ mod tests {
         let said = |text: &str| {
             let s = seg(Role::Customer, 0, text);
             let cues = cues.for_language(Some("ru"), &MatchOptions::default());
-            label(&cues, &s, &text::tokens(text), None).map(|l| l.irritated)
+            label(&cues, &s, &text::tokens(text), None, false).map(|l| l.irritated)
         };
         assert_eq!(said("Доставка часто опаздывает."), None);
         assert_eq!(said("Вы меня достали."), Some(true));
