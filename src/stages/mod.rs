@@ -234,12 +234,12 @@ impl<'a> Said<'a> {
         self.find_in_sentence(label, phrases, script).map(|(hit, _)| hit)
     }
 
-    /// [`Said::find`], with the sentence of the utterance the hit starts in.
     /// How many words sentence `i` of the utterance has.
     fn sentence_words(&self, i: usize) -> usize {
         self.sentence.iter().filter(|&&x| x == i).count()
     }
 
+    /// [`Said::find`], with the sentence of the utterance the hit starts in.
     fn find_in_sentence(
         &self,
         label: &str,
