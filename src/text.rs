@@ -208,6 +208,27 @@ const RU_CUES: &[&[&str]] = &[
     &["как", "вам", "удобнее"],
     &["давайте", "я"],
 ];
+/// Words before a question word that make its clause a relative one, not a question
+/// («столько, сколько нужно», «для тех кто кликнул», «там где удобно»).
+const RU_CORRELATIVES: &[&str] = &[
+    "столько",
+    "настолько",
+    "там",
+    "туда",
+    "то",
+    "того",
+    "тому",
+    "тем",
+    "так",
+    "такой",
+    "такие",
+    "тот",
+    "те",
+    "тех",
+    "теми",
+];
+/// Words after «как» that make a set phrase, not a question («как раз», «как правило»).
+const RU_KAK_TELLS: &[&str] = &["раз", "правило", "обычно", "всегда", "только", "будто", "и"];
 /// Words after an opening «а» that make it tell, not ask («А мы как раз…», «А вот здесь…»).
 const RU_A_TELLS: &[&str] = &[
     "вот",
@@ -351,9 +372,13 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             return Some("alternative question");
         }
         let first_clause = words(s.split([',', ';', ':', '—', '–']).next().unwrap_or(""));
+        // "вот где", "поэтому кто" tell; "для тех кто", "там где" relate (Whisper drops the
+        // comma before a relative clause as often as it writes it).
         let inside = first_clause.iter().enumerate().any(|(i, x)| {
             (RU_INSIDE.contains(&x.as_str()) || RU_WHICH.contains(&x.as_str()))
-                && (i == 0 || !matches!(first_clause[i - 1].as_str(), "вот" | "поэтому"))
+                && (i == 0
+                    || !(matches!(first_clause[i - 1].as_str(), "вот" | "поэтому")
+                        || RU_CORRELATIVES.contains(&first_clause[i - 1].as_str())))
         });
         if inside {
             return Some("question word");
@@ -363,21 +388,9 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             // "столько, сколько нужно", "там, где удобно": a correlative before the comma makes
             // the clause a relative one.
             let correlative = i > 0
-                && words(clauses[i - 1]).last().is_some_and(|w| {
-                    matches!(
-                        w.as_str(),
-                        "столько"
-                            | "настолько"
-                            | "там"
-                            | "туда"
-                            | "то"
-                            | "так"
-                            | "такой"
-                            | "такие"
-                            | "тот"
-                            | "те"
-                    )
-                });
+                && words(clauses[i - 1])
+                    .last()
+                    .is_some_and(|w| RU_CORRELATIVES.contains(&w.as_str()));
             let cw = words(clause);
             let skipped = cw.iter().take_while(|x| FILLERS.contains(&x.as_str())).count();
             // "Вот почему мы…", "вот как это работает" tell, not ask.
@@ -392,9 +405,13 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
                         || (DETERMINERS.contains(&x.as_str())
                             && !matches!(first.as_str(), "do" | "have"))
                 });
+            // «Как раз с этим мы помогаем», «Как правило, …»: «как» in a set phrase tells.
+            let set_phrase = first == "как"
+                && cw.get(skipped + 1).is_some_and(|x| RU_KAK_TELLS.contains(&x.as_str()));
             if aux {
                 Some("auxiliary and subject")
             } else if i == 0
+                && !set_phrase
                 && (WH_OPENERS.contains(&first.as_str()) || RU_WHICH.contains(&first.as_str()))
             {
                 Some("question word")
@@ -663,6 +680,11 @@ mod tests {
             "Мы пришлём столько, сколько нужно.",
             "Двести рублей в месяц на всю семью.",
             "У нас есть рассрочка без процентов.",
+            // Whisper without commas: a set phrase with «как», a relative clause.
+            "Как раз с этим мы помогаем раз в месяц мы присылаем письма",
+            "Как правило мы приезжаем в течение часа.",
+            "урок только для тех кто кликнул и он на пять минут",
+            "Приезжайте туда где вам удобнее.",
         ] {
             assert!(!is_question(s), "{s}");
         }
