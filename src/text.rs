@@ -270,10 +270,11 @@ const RU_YOU_TELLS: &[&str] = &[
     "понимаете",
     "правы",
 ];
-/// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a sentence's first clause ("А в самом
-/// офисе кто убирается", "На каком этапе теряете время"), unless "вот" or "поэтому" comes
-/// just before ("Вот почему мы…"). Written as [`words`] gives them: "кто-то" is "ктото" and
-/// does not count.
+/// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a
+/// sentence's first clause ("А в самом офисе кто убирается", "На каком этапе теряете время"),
+/// unless "вот", "поэтому" or one of [`RU_CORRELATIVES`] comes just before ("Вот почему мы…",
+/// "для тех кто кликнул"). Written as [`words`] gives them: "кто-то" is "ктото" and does not
+/// count.
 const RU_INSIDE: &[&str] =
     &["сколько", "насколько", "кто", "кого", "кому", "где", "куда", "откуда", "почему", "зачем"];
 const FILLERS: &[&str] = &[
@@ -334,7 +335,8 @@ const EN_CLAUSE_OPENERS: &[&str] =
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
 ///   pay"; "Хорошо, сколько у вас менеджеров"; «Разумно, а когда сайт будет готов»);
 /// - holds a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
-///   "почему", …) anywhere in its first clause ("На каком этапе теряете время");
+///   "почему", …) anywhere in its first clause ("На каком этапе теряете время"), not right
+///   after a correlative ("для тех кто", "туда где");
 /// - or, failing all those, opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
 ///   interjection «А, да…», nor «а вот», «а мы», … which tell);
 /// - or, failing all those, opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
