@@ -114,9 +114,9 @@ pub struct QuestionOut {
     /// What made it a question: `question mark`, `tag question` (", right?", ", да"), `asking
     /// phrase` («ли», «скажите, …», "could you tell me"), `alternative question` («вам нужен
     /// кабинет или места в зале»), `opening «а»` («А с трудоустройством помогаете»), `вы and a
-    /// verb` («Вы сейчас набираете менеджеров»), `question word` (first word), `auxiliary and
-    /// subject` ("do you", "are we"), `infinitive question` («Отправить вам счёт»), or
-    /// `question word after a comma`.
+    /// verb` («Вы сейчас набираете менеджеров»), `opening verb of «вы»` («Сможете подъехать в
+    /// пятницу»), `question word` (first word), `auxiliary and subject` ("do you", "are we"),
+    /// `infinitive question` («Отправить вам счёт»), or `question word after a comma`.
     pub rule: String,
 }
 

@@ -207,6 +207,7 @@ const RU_CUES: &[&[&str]] = &[
     &["чем", "могу", "помочь"],
     &["как", "вам", "удобнее"],
     &["давайте", "я"],
+    &["удобно", "говорить"],
 ];
 /// Words before a question word that make its clause a relative one, not a question
 /// («столько, сколько нужно», «для тех кто кликнул», «там где удобно»).
@@ -270,6 +271,9 @@ const RU_YOU_TELLS: &[&str] = &[
     "понимаете",
     "правы",
 ];
+/// "Вы" verbs that tell when they open a sentence without «вы» («Знаете, …», «Получаете скидку»).
+const RU_OPEN_TELLS: &[&str] =
+    &["знаете", "понимаете", "получаете", "платите", "экономите", "сэкономите", "видите"];
 /// Russian question words (and every form of [`RU_WHICH`]) that ask wherever they stand in a
 /// sentence's first clause ("А в самом офисе кто убирается", "На каком этапе теряете время"),
 /// unless "вот", "поэтому" or one of [`RU_CORRELATIVES`] comes just before ("Вот почему мы…",
@@ -299,6 +303,8 @@ const FILLERS: &[&str] = &[
     "но",
     "great",
     "отлично",
+    "roughly",
+    "about",
 ];
 
 /// Russian words (and every form of [`RU_WHICH`]) that ask when they open a clause after a comma ("Вы же возите из Китая,
@@ -329,7 +335,7 @@ const EN_CLAUSE_OPENERS: &[&str] =
 ///   "не могли бы", "можно узнать", …);
 /// - offers the listener a choice in Russian ("… или …" with a "вы" form, a verb in "-ете" /
 ///   "-ите", an opening «а»/«и», or four words or fewer: «Сверху или снизу»);
-/// - opens (after fillers such as "so", "ну") with a question word ("what", "what's",
+/// - opens (after fillers such as "so", "roughly", "ну") with a question word ("what", "what's",
 ///   "сколько", "подскажите"), an English auxiliary followed by a subject ("do you", "could I",
 ///   "is anyone", "would a …"), or a Russian infinitive ("Отправить вам договор");
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
@@ -341,8 +347,11 @@ const EN_CLAUSE_OPENERS: &[&str] =
 ///   interjection «А, да…», nor «а вот», «а мы», … which tell);
 /// - or, failing all those, opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
 ///   менеджеров»), unless the verb offers or tells («вы получаете», «вы можете», «вы знаете»);
+/// - or, failing all those, opens (after fillers) with a "вы" verb in "-ете" without «вы»
+///   («Сможете подъехать в пятницу», «Пришлёте реквизиты», «Хотите посмотреть»), unless it
+///   tells («Знаете, …», «Получаете скидку»); a one-word «Можете.» answers;
 ///
-/// A tag (also ", подойдёт") needs a statement of three words or more before it ("Понятно,
+/// A tag (also ", подойдёт", ", можно") needs a statement of three words or more before it ("Понятно,
 /// да." answers). «Давайте я …» is an asking phrase: the agent offers and waits for a yes.
 /// What it cannot hear: other Russian yes/no questions asked by intonation alone («Квартиру
 /// давно сдаёте.», «Бассейн туда входит.») when Whisper wrote no "?".
@@ -353,7 +362,8 @@ pub fn is_question(text: &str) -> bool {
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
 /// asks decides; within it, the first rule in this order): `question mark`, `tag question`,
 /// `asking phrase`, `alternative question`, `question word`, `auxiliary and subject`,
-/// `infinitive question`, `question word after a comma`, `opening «а»`, or `вы and a verb`;
+/// `infinitive question`, `question word after a comma`, `opening «а»`, `вы and a verb`, or
+/// `opening verb of «вы»`;
 /// `None` when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
     sentences(text).find_map(|s| {
@@ -455,6 +465,19 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             if you_do {
                 return Some("вы and a verb");
             }
+            // «Сможете подъехать в субботу», «Пришлёте мне описание»: a sentence that opens with
+            // a "вы" verb without «вы» asks, unless the verb tells («Знаете, …»).
+            let opener = w.iter().find(|x| !FILLERS.contains(&x.as_str()));
+            // «Можете.» answers.
+            let you_open = w.len() >= 2
+                && opener.is_some_and(|x| {
+                    (x.ends_with("ете") || x.ends_with("етесь") || x == "хотите")
+                        && is_you_verb(x)
+                        && !RU_OPEN_TELLS.contains(&x.as_str())
+                });
+            if you_open {
+                return Some("opening verb of «вы»");
+            }
             None
         })
     })
@@ -510,7 +533,7 @@ fn ends_with_tag(sentence: &str) -> bool {
         return false;
     }
     let tail = words(tail);
-    let tags: [&[&str]; 12] = [
+    let tags: [&[&str]; 13] = [
         &["right"],
         &["correct"],
         &["да"],
@@ -523,6 +546,7 @@ fn ends_with_tag(sentence: &str) -> bool {
         &["хорошо"],
         &["подойдет"],
         &["подходит"],
+        &["можно"],
     ];
     !tail.is_empty() && tags.iter().any(|t| tail == *t)
 }
@@ -726,6 +750,31 @@ mod tests {
             "Вы знаете, у нас похожая история была.",
             "Этот вариант вам подойдёт.",
             "Понимаю, когда сроки горят, не до этого.",
+        ] {
+            assert!(!is_question(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn russian_requests_and_tags_that_drop_the_pronoun() {
+        for (q, rule) in [
+            ("Сможете подъехать на склад в пятницу.", "opening verb of «вы»"),
+            ("Пришлёте мне реквизиты до обеда.", "opening verb of «вы»"),
+            ("Хорошо, будете оформлять на юрлицо.", "opening verb of «вы»"),
+            ("Хотите посмотреть образцы.", "opening verb of «вы»"),
+            ("Я наберу вам в понедельник утром, можно.", "tag question"),
+            ("Добрый день, это Павел из «Альфы». Удобно говорить.", "asking phrase"),
+            ("Roughly how many drivers do you have.", "question word"),
+        ] {
+            assert_eq!(question_rule(q), Some(rule), "{q}");
+        }
+        for s in [
+            "Можете.",
+            "Знаете, у нас так уже было.",
+            "Получаете скидку на второй год.",
+            "Понимаете, склад у нас маленький.",
+            "Можно.",
+            "About two hundred a month.",
         ] {
             assert!(!is_question(s), "{s}");
         }
