@@ -65,7 +65,7 @@ fn stages(c: &mut Criterion) {
 /// labelled development calls of fixtures/utterances/ one after another, 4 s per utterance,
 /// until 150 utterances (600 s).
 fn script(c: &mut Criterion) {
-    use callgauge::stages::{Facts, evaluate, labels, script};
+    use callgauge::stages::{Facts, evaluate, evaluate_turns, labels, script};
     let script = script::default_script().expect("the default script parses");
     for lang in ["en", "ru"] {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -80,6 +80,15 @@ fn script(c: &mut Criterion) {
         let facts = Facts { language: Some(lang.into()), ..Facts::default() };
         c.bench_function(&format!("sales script, 10-minute call ({lang}, 150 utterances)"), |b| {
             b.iter(|| evaluate(&script, black_box(&segments), &facts, None))
+        });
+        // As `analyze` scores a call: the same utterances 0.5 s apart, so one speaker's run
+        // joins into turns that the model judges a second time.
+        for s in segments.iter_mut() {
+            s.end_s = s.start_s + 3.5;
+        }
+        let name = format!("sales script by turn, 10-minute call ({lang}, 150 utterances)");
+        c.bench_function(&name, |b| {
+            b.iter(|| evaluate_turns(&script, black_box(&segments), 1.0, &facts, None))
         });
     }
 }

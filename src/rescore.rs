@@ -125,7 +125,9 @@ pub fn score_file(
         None => transcript_facts(input.language.clone(), &segments),
     };
     let outcome = outcomes.get(&call_id);
-    let r = stages::evaluate(script, &segments, &facts, outcome);
+    // As `analyze` scores them: the model judges turns joined by the default turn bridge.
+    let bridge_s = TurnConfig::default().turn_bridge_s;
+    let r = stages::evaluate_turns(script, &segments, bridge_s, &facts, outcome);
     Ok(ScoreDoc {
         schema_version: SCHEMA_VERSION,
         call_id,

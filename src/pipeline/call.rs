@@ -247,7 +247,8 @@ fn measure(
         agent_questions: rule.agent_questions,
         agent_longest_monologue_s: speakers.agent.longest_monologue_s,
     };
-    let script = stages::evaluate(&cfg.script, &segments, &facts, outcome);
+    let bridge_s = cfg.turns.turn_bridge_s;
+    let script = stages::evaluate_turns(&cfg.script, &segments, bridge_s, &facts, outcome);
     if tracks.mode == speakers::Mode::Stereo {
         warnings.extend(sanity::swapped_channels(cfg, &segments, &facts, outcome, &script));
     }

@@ -57,7 +57,8 @@ pub fn swapped_channels(
     found: &ScriptResult,
 ) -> Option<Warning> {
     let swapped = crate::roles::swapped(segments);
-    let other = stages::evaluate(&cfg.script, &swapped, facts, outcome);
+    let bridge_s = cfg.turns.turn_bridge_s;
+    let other = stages::evaluate_turns(&cfg.script, &swapped, bridge_s, facts, outcome);
     let (ours, theirs) = (found.stages.reached.len(), other.stages.reached.len());
     (theirs >= 2 && theirs > ours + 1).then(|| Warning {
         code: WarningCode::ChannelsMaySwapped,

@@ -455,3 +455,58 @@ fn after_any_must_name_an_earlier_stage() {
     let e = parse_err(&format!("{base}after_any = [\"b\"]\n{later}"));
     assert_eq!(e, "my.toml:6: stage \"a\": after_any names \"b\", which is not a stage before it");
 }
+
+#[test]
+fn the_model_judges_a_turn_whisper_cut_in_two_as_a_whole() {
+    let s = script();
+    let call = |second_at: f64| {
+        [
+            seg(
+                Role::Agent,
+                0.5,
+                "Hello, it's Dana from Brightline, we service coffee machines for offices around town.",
+            ),
+            seg(Role::Agent, second_at, "Who looks after the kitchen supplies there?"),
+            seg(Role::Customer, second_at + 3.0, "That would be me."),
+        ]
+    };
+    let found = |r: &ScriptResult| {
+        r.stages.hits.iter().map(|h| (h.stage.clone(), h.start_s)).collect::<Vec<_>>()
+    };
+    // 0.3 s after the greeting (which ends at 2.5 s): one turn.
+    let segs = call(2.8);
+    let by_segment = evaluate(&s, &segs, &en(), None);
+    let alone = by_segment.stages.hits.iter().find(|h| h.start_s == 2.8);
+    let alone = alone.expect("alone, the question reads as a stage of its own");
+    assert_eq!((alone.stage.as_str(), alone.method), ("needs_discovery", Method::Model));
+    assert!(alone.score.unwrap() < SEGMENT_MIN_PROBABILITY, "{alone:?}");
+    let by_turn = evaluate_turns(&s, &segs, 1.0, &en(), None);
+    assert_eq!(found(&by_turn), [("greeting".to_string(), 0.5)]);
+    assert_eq!(by_turn.stages.reached, ["greeting"]);
+    // A pause of the turn bridge or more: two turns, each judged alone.
+    let segs = call(3.6);
+    let apart = evaluate_turns(&s, &segs, 1.0, &en(), None);
+    assert_eq!(found(&apart), found(&evaluate(&s, &segs, &en(), None)));
+    assert!(found(&apart).contains(&("needs_discovery".to_string(), 3.6)), "{apart:?}");
+}
+
+#[test]
+fn phrases_count_in_every_segment_of_a_turn() {
+    let s = script();
+    let segs = [
+        seg(Role::Agent, 0.0, "Good morning, Anna from Acme, calling about your deliveries."),
+        seg(Role::Customer, 3.0, "Go on."),
+        seg(Role::Agent, 6.0, "We offer next-day delivery for every order above fifty dollars."),
+        seg(Role::Agent, 8.3, "Shall I send you a contract today?"),
+    ];
+    let by_turn = evaluate_turns(&s, &segs, 1.0, &en(), None);
+    let phrase = |stage: &str| {
+        by_turn.stages.hits.iter().any(|h| h.stage == stage && h.method == Method::Phrase)
+    };
+    let seg_hits = evaluate(&s, &segs, &en(), None).stages.hits;
+    assert!(
+        phrase("presentation") && phrase("closing"),
+        "{:?} vs {seg_hits:?}",
+        by_turn.stages.hits
+    );
+}
