@@ -425,10 +425,12 @@ pub fn evaluate(
 /// Applies `script` to a call as an ASR cut it into segments. The stage model judges whole
 /// turns — one speaker's segments less than `bridge_s` apart, joined — as it was trained on
 /// whole utterances: Whisper cuts one line into sentences, and alone "Could I speak to the
-/// manager?" after a greeting reads as needs discovery. Phrases and examples still count in
-/// every segment, and so does a segment the model names a stage with probability
-/// [`SEGMENT_MIN_PROBABILITY`] or more (an agent who greets and asks in one turn has done
-/// both). Objections, tone and the checklist's items are found per segment, as by [`evaluate`].
+/// manager?" after a greeting reads as needs discovery. In a turn it may name a stage beside
+/// the one a phrase matched (a phrase in one sentence says nothing of the rest). Phrases and
+/// examples still count in every segment, and so does a segment the model names a stage with
+/// probability [`SEGMENT_MIN_PROBABILITY`] or more (an agent who greets and asks in one turn
+/// has done both). Objections, tone and the checklist's items are found per segment, as by
+/// [`evaluate`]; a call with an `unknown` speaker (mono, no roles) is scored per segment.
 pub fn evaluate_turns(
     script: &Script,
     segments: &[Utterance],
@@ -476,6 +478,11 @@ fn with_turns(
     lang: Option<&str>,
     by_segment: Vec<Hit>,
 ) -> Vec<Hit> {
+    // A mono call whose voices have no roles is one `unknown` speaker throughout: its "turns"
+    // would be whole stretches of the conversation.
+    if segments.iter().any(|s| s.speaker == Role::Unknown) {
+        return by_segment;
+    }
     let mut sorted = segments.to_vec();
     sorted.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     let turns = crate::transcript::utterances(&sorted, bridge_s);

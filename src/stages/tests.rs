@@ -510,3 +510,24 @@ fn phrases_count_in_every_segment_of_a_turn() {
         by_turn.stages.hits
     );
 }
+
+#[test]
+fn a_call_without_roles_is_scored_per_segment() {
+    let s = script();
+    // One unknown voice throughout (mono, no diarizer): no turns to join.
+    let segs: Vec<Utterance> = [
+        "Hello, it's Dana from Brightline, we service coffee machines for offices around town.",
+        "Who looks after the kitchen supplies there?",
+        "That would be me.",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, t)| seg(Role::Unknown, 0.5 + 2.3 * i as f64, t))
+    .collect();
+    let hits = |r: ScriptResult| {
+        r.stages.hits.iter().map(|h| (h.stage.clone(), h.start_s)).collect::<Vec<_>>()
+    };
+    let by_segment = hits(evaluate(&s, &segs, &en(), None));
+    assert!(by_segment.len() >= 2, "{by_segment:?}");
+    assert_eq!(hits(evaluate_turns(&s, &segs, 1.0, &en(), None)), by_segment);
+}
