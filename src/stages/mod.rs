@@ -502,10 +502,12 @@ fn with_turns(
             h.method != Method::Model || h.score.is_some_and(|p| p >= SEGMENT_MIN_PROBABILITY)
         })
         .collect();
-    let own = hits.len();
+    // Each kept segment hit's stage and turn, looked up once.
+    let own: Vec<(String, Option<usize>)> =
+        hits.iter().map(|h| (h.stage.clone(), turn_of(h))).collect();
     for h in find_hits(script, &said, lang, &objections, &features, true) {
         let turn = turn_of(&h);
-        if !hits[..own].iter().any(|x| x.stage == h.stage && turn_of(x) == turn) {
+        if !own.iter().any(|(stage, t)| *stage == h.stage && *t == turn) {
             hits.push(h);
         }
     }
