@@ -540,11 +540,11 @@ fn evaluate_with(
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
     let guesses = tone_guesses(model, &said, &features);
-    let objects = |s: &Said| {
-        s.seg.speaker != Role::Agent
-            && objections.iter().any(|o| (s.seg.start_s..=s.seg.end_s).contains(&o.at_s))
+    let raised = |s: &Said| {
+        let on = s.seg.speaker != Role::Agent;
+        objections.iter().find(|o| on && (s.seg.start_s..=s.seg.end_s).contains(&o.at_s))
     };
-    let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g, objects(s)));
+    let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g, raised(s)));
     let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);
     ScriptResult { script: script.info(), stages, checklist, objections, score, tone }
 }

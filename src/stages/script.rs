@@ -295,6 +295,8 @@ struct RawTone {
     pressing: Spanned<RawPhrases>,
     #[serde(default = "no_phrases")]
     friendly: Spanned<RawPhrases>,
+    #[serde(default)]
+    wary_objections: Vec<Spanned<String>>,
 }
 
 /// The built-in script's `[tone]` table alone.
@@ -395,13 +397,27 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
     let stages = p.stages(&raw.stages)?;
     let checklist = p.checklist(&raw.checklist, &stages)?;
     let objections = p.objections(&raw.objections.categories)?;
+    let known = |id: &str| objections.iter().any(|c| c.id == id);
     let tone = match &raw.tone {
-        Some(t) => p.tone(t)?,
+        Some(t) => {
+            let tone = p.tone(t)?;
+            if let Some(id) = t.wary_objections.iter().find(|id| !known(id.get_ref())) {
+                let message = format!(
+                    "tone.wary_objections: {:?} is not an objection category of this script",
+                    id.get_ref()
+                );
+                return Err(p.fail(p.line_of(id.span()), message));
+            }
+            tone
+        }
         None => {
             let builtin = Parser { text: DEFAULT_SCRIPT, path: DEFAULT_SCRIPT_PATH };
             let only: ToneOnly = toml::from_str(DEFAULT_SCRIPT)
                 .map_err(|e| builtin.fail(None, e.message().trim().to_string()))?;
-            builtin.tone(&only.tone)?
+            // The built-in categories this script also has.
+            let mut tone = builtin.tone(&only.tone)?;
+            tone.wary_objections.retain(|id| known(id));
+            tone
         }
     };
     check_numbers(&raw, &|line, message| p.fail(line, message))?;
@@ -483,6 +499,7 @@ impl Parser<'_> {
             interested: self.compile(&t.interested, "tone.interested")?,
             pressing: self.compile(&t.pressing, "tone.pressing")?,
             friendly: self.compile(&t.friendly, "tone.friendly")?,
+            wary_objections: t.wary_objections.iter().map(|id| id.get_ref().clone()).collect(),
         })
     }
 

@@ -246,6 +246,26 @@ fn malformed_scripts_name_file_line_and_problem() {
     assert!(e.contains("[score.weights]"), "{e}");
 }
 
+#[test]
+fn wary_objections_must_name_a_category_and_fall_back_to_the_builtin_ones_the_script_has() {
+    let base = "name = \"x\"\n[[stages]]\nid = \"a\"\ntitle = \"A\"\nphrases.en = [\"hello\"]\n";
+    let cat =
+        "[[objections.categories]]\nid = \"price\"\ntitle = \"P\"\ncustomer.en = [\"too much\"]\n";
+    let e = parse_err(&format!("{base}{cat}[tone]\nwary_objections = [\"price\", \"cost\"]\n"));
+    assert_eq!(
+        e,
+        "my.toml:11: tone.wary_objections: \"cost\" is not an objection category of this script"
+    );
+    let s =
+        script::parse(&format!("{base}{cat}[tone]\nwary_objections = [\"price\"]\n"), "s").unwrap();
+    assert_eq!(s.tone.wary_objections, ["price"]);
+    // No [tone] table: the built-in list, less the categories this script lacks.
+    let s = script::parse(&format!("{base}{cat}"), "s").unwrap();
+    assert_eq!(s.tone.wary_objections, ["price"]);
+    assert_eq!(script::parse(base, "s").unwrap().tone.wary_objections, Vec::<String>::new());
+    assert!(script().tone.wary_objections.contains(&"price".to_string()));
+}
+
 /// Regression: `phrases.eng` was accepted and its phrases then applied to every language.
 #[test]
 fn a_language_key_that_is_not_iso_639_1_is_refused() {

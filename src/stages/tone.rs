@@ -13,6 +13,7 @@
 //! language and its outcome. Gives: a [`ToneOut`], `tone` in the call JSON. Must not: read audio
 //! (prosody is not used yet: see the README's Limitations).
 
+use super::ObjectionOut;
 use super::matcher::{MatchOptions, Phrase};
 use super::outcomes::Outcome;
 use super::script::Phrases;
@@ -29,6 +30,9 @@ pub struct ToneCues {
     pub interested: Phrases,
     pub pressing: Phrases,
     pub friendly: Phrases,
+    /// The objection categories (script ids) that make the customer's line wary when no cue
+    /// decided it (`wary_objections`).
+    pub wary_objections: Vec<String>,
 }
 
 /// A tone label.
@@ -57,16 +61,18 @@ pub struct ToneLabel {
     pub tone: Tone,
     /// The customer is irritated ("stop calling", «я же сказал»); the tone is then `wary`.
     pub irritated: bool,
-    /// What decided: `irritated cue`, `wary cue`, `interested cue`, `tone model`,
-    /// `asks a question`, `pressing cue` or `friendly cue`.
+    /// What decided: `irritated cue`, `wary cue`, `wary objection`, `interested cue`,
+    /// `tone model`, `asks a question`, `pressing cue` or `friendly cue`.
     pub rule: &'static str,
-    /// The `[tone]` cue as written in the script (`null` for the model and a question).
+    /// The `[tone]` cue as written in the script; for `wary objection`, the objection's
+    /// category (`null` for the model and a question).
     pub cue: Option<String>,
     /// The words of the utterance that matched the cue; for the model, the features that
     /// weighed most (`model: "how much" +0.80; asks a question +0.61`); for a question, its
-    /// rule.
+    /// rule; for `wary objection`, the objection's phrase (or the objection model's features).
     pub matched: String,
-    /// The model's probability for the tone; `null` for a cue or a question.
+    /// The model's probability for the tone (for `wary objection`, the objection model's);
+    /// `null` for a cue, a phrase or a question.
     pub score: Option<f64>,
 }
 
@@ -147,6 +153,7 @@ pub struct LangCues<'a> {
     interested: Vec<&'a Phrase>,
     pressing: Vec<&'a Phrase>,
     friendly: Vec<&'a Phrase>,
+    wary_objections: &'a [String],
     opt: MatchOptions,
 }
 
@@ -160,22 +167,26 @@ impl ToneCues {
             interested: self.interested.for_language(lang),
             pressing: self.pressing.for_language(lang),
             friendly: self.friendly.for_language(lang),
+            wary_objections: &self.wary_objections,
             opt: cue_options(opt),
         }
     }
 }
 
 /// The tone of one utterance by `speaker`, with its evidence; `None` when neutral. `guess` is
-/// the model's, if any; `objects` says the utterance raised an objection, which is never taken
-/// for interest ("Send me the terms and I'll read them", "Let me think about it": none of the
-/// labelled objections is interested).
+/// the model's, if any; `objection` is the objection the utterance raised, if any. An objection
+/// is never taken for interest ("Send me the terms and I'll read them", "Let me think about
+/// it": none of the labelled objections is interested), and one of the script's
+/// `wary_objections` makes the line wary when no cue decided it (in the tuning calls, every
+/// price objection is labelled wary, and one in thirteen "let me think about it").
 pub fn label(
     cues: &LangCues,
     seg: &Utterance,
     words: &[Token],
     guess: Option<&Guess>,
-    objects: bool,
+    objection: Option<&ObjectionOut>,
 ) -> Option<ToneLabel> {
+    let objects = objection.is_some();
     let find = |list: &[&Phrase]| -> Option<(String, String)> {
         list.iter().find_map(|p| {
             let (a, b) = p.find(words, &cues.opt)?;
@@ -211,6 +222,16 @@ pub fn label(
             }
             if let Some((cue, m)) = find(&cues.wary) {
                 return Some(make(Tone::Wary, false, "wary cue", Some(cue), m));
+            }
+            if let Some(o) = objection.filter(|o| cues.wary_objections.contains(&o.category)) {
+                let l = make(
+                    Tone::Wary,
+                    false,
+                    "wary objection",
+                    Some(o.category.clone()),
+                    o.phrase.clone(),
+                );
+                return Some(ToneLabel { score: o.score, ..l });
             }
             if let Some((cue, m)) = find(&cues.interested).filter(|_| !objects) {
                 return Some(make(Tone::Interested, false, "interested cue", Some(cue), m));
@@ -252,7 +273,9 @@ pub fn evaluate<'a>(
     cues: &ToneCues,
     opt: &MatchOptions,
     lang: Option<&str>,
-    segments: impl IntoIterator<Item = (&'a Utterance, &'a [Token], Option<Guess>, bool)>,
+    segments: impl IntoIterator<
+        Item = (&'a Utterance, &'a [Token], Option<Guess>, Option<&'a ObjectionOut>),
+    >,
     outcome: Option<&Outcome>,
 ) -> ToneOut {
     let mut labels = Vec::new();
@@ -261,8 +284,8 @@ pub fn evaluate<'a>(
     let mut irritated = false;
     let cues = cues.for_language(lang, opt);
     let heard = segments.into_iter().filter(|(s, _, _, _)| !s.text.trim().is_empty());
-    for (seg, words, guess, objects) in heard {
-        let l = label(&cues, seg, words, guess.as_ref(), objects);
+    for (seg, words, guess, objection) in heard {
+        let l = label(&cues, seg, words, guess.as_ref(), objection);
         let tone = l.as_ref().map_or(Tone::Neutral, |l| l.tone);
         match seg.speaker {
             Role::Customer => customer.push(tone),
@@ -325,6 +348,21 @@ mod tests {
             interested: list(&["sounds good"]),
             pressing: list(&["only today"]),
             friendly: list(&["thank you"]),
+            wary_objections: vec!["price".into()],
+        }
+    }
+
+    fn objection(category: &str) -> ObjectionOut {
+        ObjectionOut {
+            category: category.into(),
+            phrase: "a lot".into(),
+            at_s: 0.0,
+            text: "a lot".into(),
+            method: super::super::Method::Phrase,
+            score: None,
+            handled: false,
+            handled_at_s: None,
+            agent_pause_s: None,
         }
     }
 
@@ -342,7 +380,7 @@ mod tests {
         let s = seg(speaker, 0, text);
         let cues = cues();
         let cues = cues.for_language(Some("en"), &MatchOptions::default());
-        label(&cues, &s, &text::tokens(text), None, false).map(|l| (l.tone, l.irritated, l.rule))
+        label(&cues, &s, &text::tokens(text), None, None).map(|l| (l.tone, l.irritated, l.rule))
     }
 
     fn evaluate(
@@ -357,7 +395,7 @@ mod tests {
             cues,
             opt,
             lang,
-            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice(), None, false)),
+            segments.iter().zip(&words).map(|(s, w)| (s, w.as_slice(), None, None)),
             outcome,
         )
     }
@@ -366,9 +404,11 @@ mod tests {
     fn a_line_that_raises_an_objection_is_not_interest() {
         let cues = cues();
         let cues = cues.for_language(Some("en"), &MatchOptions::default());
+        let think = objection("need_to_think");
         let of = |text: &str, guess: Option<&Guess>, objects: bool| {
             let s = seg(Role::Customer, 0, text);
-            label(&cues, &s, &text::tokens(text), guess, objects).map(|l| l.tone)
+            let o = objects.then_some(&think);
+            label(&cues, &s, &text::tokens(text), guess, o).map(|l| l.tone)
         };
         let interested =
             Guess { tone: "interested".into(), probability: 0.8, why: "model: …".into() };
@@ -380,6 +420,25 @@ mod tests {
         assert_eq!(of("Let me think.", Some(&interested), true), None);
         // Irritation still shows.
         assert_eq!(of("Stop calling me.", None, true), Some(Tone::Wary));
+    }
+
+    #[test]
+    fn a_wary_objection_makes_the_line_wary_unless_a_cue_decided() {
+        let cues = cues();
+        let cues = cues.for_language(Some("en"), &MatchOptions::default());
+        let of = |text: &str, category: &str| {
+            let s = seg(Role::Customer, 0, text);
+            let o = objection(category);
+            label(&cues, &s, &text::tokens(text), None, Some(&o))
+        };
+        let l = of("That's a lot for a kettle filter.", "price").unwrap();
+        assert_eq!((l.tone, l.rule), (Tone::Wary, "wary objection"));
+        assert_eq!((l.cue.as_deref(), l.matched.as_str()), (Some("price"), "a lot"));
+        // Not one of the script's wary objections: neutral, as before.
+        assert!(of("Let me think it over.", "need_to_think").is_none());
+        // A cue decides first and keeps its evidence.
+        let l = of("Stop calling, it's a lot.", "price").unwrap();
+        assert_eq!((l.rule, l.irritated), ("irritated cue", true));
     }
 
     #[test]
@@ -428,7 +487,7 @@ mod tests {
         };
         let said = |text: &str, g: Option<Guess>| {
             let s = seg(Role::Customer, 0, text);
-            label(&cues, &s, &text::tokens(text), g.as_ref(), false)
+            label(&cues, &s, &text::tokens(text), g.as_ref(), None)
                 .map(|l| (l.tone, l.rule, l.score, l.matched))
         };
         assert_eq!(
@@ -445,7 +504,7 @@ mod tests {
         // An agent's tone never comes from the model.
         let s = seg(Role::Agent, 0, "The fee is monthly.");
         let words = text::tokens(&s.text);
-        assert!(label(&cues, &s, &words, Some(&guess("wary")), false).is_none());
+        assert!(label(&cues, &s, &words, Some(&guess("wary")), None).is_none());
     }
 
     #[test]
@@ -457,7 +516,7 @@ mod tests {
         let said = |text: &str| {
             let s = seg(Role::Customer, 0, text);
             let cues = cues.for_language(Some("ru"), &MatchOptions::default());
-            label(&cues, &s, &text::tokens(text), None, false).map(|l| l.irritated)
+            label(&cues, &s, &text::tokens(text), None, None).map(|l| l.irritated)
         };
         assert_eq!(said("Доставка часто опаздывает."), None);
         assert_eq!(said("Вы меня достали."), Some(true));
