@@ -213,14 +213,14 @@ fn ratio(c: &Value, of: &str) -> f64 {
     c["correct"].as_f64().unwrap() / c[of].as_f64().unwrap()
 }
 
-/// The held-out trades of fixtures/utterances/attic/ (written before 0.14.0's last round of
-/// tuning, nothing was tuned on them): the default script with its examples and built-in model
-/// against the 0.5 script's phrase lists. The bounds sit a little under the figures 0.14.0
-/// printed once (see fixtures/utterances/README.md), so a change that loses ground on unseen
-/// trades fails here.
+/// The held-out trades of fixtures/utterances/annex/ (written before 0.15.0's round of tuning,
+/// nothing was tuned on them): the default script with its examples and built-in model against
+/// the 0.5 script's phrase lists. The bounds sit a little under the figures 0.15.0 printed once
+/// (see fixtures/utterances/README.md), so a change that loses ground on unseen trades fails
+/// here.
 #[test]
 fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
-    let test = ["fixtures/utterances/attic/en.tsv", "fixtures/utterances/attic/ru.tsv"];
+    let test = ["fixtures/utterances/annex/en.tsv", "fixtures/utterances/annex/ru.tsv"];
     let old = eval(Some(&root().join("tests/data/default-script-0.5.toml")), &test);
     let new = eval(None, &test);
     for (o, n) in old.iter().zip(&new) {
@@ -235,11 +235,11 @@ fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
              stages reached per call recall {reached:.3} (0.5 script {reached0:.3}); \
              objections raised recall {objections:.3}"
         );
-        assert!(r >= 0.86 && p >= 0.83, "{lang}: recall {r:.3}, precision {p:.3}");
+        assert!(r >= 0.85 && p >= 0.83, "{lang}: recall {r:.3}, precision {p:.3}");
         assert!(r >= r0 + 0.4, "{lang}: recall {r:.3} is not far above the old {r0:.3}");
         assert!(reached >= 0.85, "{lang}: stages reached per call, recall {reached:.3}");
         // The objection head finds objections no category's phrase names.
-        assert!(objections >= 0.5, "{lang}: objections raised, recall {objections:.3}");
+        assert!(objections >= 0.6, "{lang}: objections raised, recall {objections:.3}");
         // Questions from the true text (with its punctuation) in every language.
         let f1 = {
             let q = &n["questions"];
@@ -403,9 +403,9 @@ fn accuracy(m: &Value) -> (f64, f64) {
 fn customer_tone_on_labelled_trades_beats_the_majority_class() {
     let tuned = [
         "dev", "test", "holdout", "blind", "sealed", "reserve", "vault", "spare", "locked",
-        "cellar", "bunker",
+        "cellar", "bunker", "attic",
     ];
-    for split in tuned.into_iter().chain(["fresh", "attic"]) {
+    for split in tuned.into_iter().chain(["fresh", "annex"]) {
         let files = [
             format!("fixtures/utterances/{split}/en.tsv"),
             format!("fixtures/utterances/{split}/ru.tsv"),
@@ -423,6 +423,50 @@ fn customer_tone_on_labelled_trades_beats_the_majority_class() {
             assert!(acc > majority + 0.05, "{split} {lang}: {acc:.3} vs {majority:.3}");
         }
     }
+}
+
+/// `[tone] wary_objections`: a price objection with no wary cue makes the line wary, and the
+/// label names the category and the objection's phrase.
+#[test]
+fn a_price_objection_is_wary_with_the_objection_as_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        ("agent", "Good morning, this is Dana from Brightline. The plan is forty a month."),
+        ("customer", "That costs more than we pay today."),
+    ];
+    let segments: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (who, text))| {
+            let t = 5.0 * i as f64;
+            json!({"speaker": who, "start_s": t, "end_s": t + 4.0, "text": text})
+        })
+        .collect();
+    let call = dir.path().join("c1.json");
+    let doc = json!({"call_id": "c1", "language": "en", "segments": segments});
+    std::fs::write(&call, doc.to_string()).unwrap();
+    let default = std::fs::read_to_string(root().join("scripts/default.toml")).unwrap();
+    let (head, _) = default.split_once("\n[tone]\n").unwrap();
+    let labels = |wary: &str| {
+        let script = dir.path().join("mine.toml");
+        std::fs::write(&script, format!("{head}\n[tone]\nwary_objections = [{wary}]\n")).unwrap();
+        let (code, stdout, stderr) =
+            callgauge(&["score", "--script", script.to_str().unwrap(), call.to_str().unwrap()]);
+        assert_eq!(code, 0, "{stderr}");
+        let doc: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+        score_schema_valid(&doc);
+        assert_eq!(doc["objections"][0]["category"], "price", "{doc}");
+        doc["tone"]["labels"].as_array().unwrap().clone()
+    };
+    let with = labels("\"price\"");
+    let l = with.iter().find(|l| l["at_s"] == 5.0).unwrap();
+    assert_eq!(
+        (&l["tone"], &l["rule"], &l["cue"]),
+        (&json!("wary"), &json!("wary objection"), &json!("price"))
+    );
+    assert_eq!(l["matched"], "more than we", "{l}");
+    let without = labels("");
+    assert!(!without.iter().any(|l| l["rule"] == "wary objection"), "{without:?}");
 }
 
 #[test]
