@@ -19,8 +19,9 @@ pub const DEFAULT_SCRIPT: &str = include_str!("../../scripts/default.toml");
 /// How `--script` names the built-in script in messages and reports.
 pub const DEFAULT_SCRIPT_PATH: &str = "<built-in scripts/default.toml>";
 /// The stage model shipped with callgauge, named `model = "builtin"` in a script: trained by
-/// `callgauge script train` on the `dev/` and `test/` trades of `fixtures/utterances/`, for the stage
-/// ids greeting, needs_discovery, presentation, objection_handling and closing.
+/// `callgauge script train` on the tuning splits of `fixtures/utterances/` (its `trained_on`
+/// names them; see that folder's README), for the stage ids greeting, needs_discovery,
+/// presentation, objection_handling and closing.
 pub const BUILTIN_MODEL: &str = include_str!("../../scripts/builtin.model.toml");
 
 /// A script that could not be used: `<path>:<line>: <what is wrong>`.
