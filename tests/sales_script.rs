@@ -425,6 +425,22 @@ fn customer_tone_on_labelled_trades_beats_the_majority_class() {
     }
 }
 
+/// An English transcript `c1.json` in `dir`, one 4 s segment per (speaker, text) every 5 s.
+fn english_call(dir: &Path, lines: &[(&str, &str)]) -> std::path::PathBuf {
+    let segments: Vec<Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (who, text))| {
+            let t = 5.0 * i as f64;
+            json!({"speaker": who, "start_s": t, "end_s": t + 4.0, "text": text})
+        })
+        .collect();
+    let call = dir.join("c1.json");
+    let doc = json!({"call_id": "c1", "language": "en", "segments": segments});
+    std::fs::write(&call, doc.to_string()).unwrap();
+    call
+}
+
 /// `[tone] wary_objections`: a price objection with no wary cue makes the line wary, and the
 /// label names the category and the objection's phrase.
 #[test]
@@ -434,17 +450,7 @@ fn a_price_objection_is_wary_with_the_objection_as_evidence() {
         ("agent", "Good morning, this is Dana from Brightline. The plan is forty a month."),
         ("customer", "That costs more than we pay today."),
     ];
-    let segments: Vec<Value> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, (who, text))| {
-            let t = 5.0 * i as f64;
-            json!({"speaker": who, "start_s": t, "end_s": t + 4.0, "text": text})
-        })
-        .collect();
-    let call = dir.path().join("c1.json");
-    let doc = json!({"call_id": "c1", "language": "en", "segments": segments});
-    std::fs::write(&call, doc.to_string()).unwrap();
+    let call = english_call(dir.path(), &lines);
     let default = std::fs::read_to_string(root().join("scripts/default.toml")).unwrap();
     let (head, _) = default.split_once("\n[tone]\n").unwrap();
     let labels = |wary: &str| {
@@ -478,20 +484,7 @@ fn tone_labels_carry_their_evidence_and_the_cues_are_the_scripts() {
         ("agent", "Understood. One question: would a rebate change your mind?"),
         ("customer", "A rebate, now that I'd look at."),
     ];
-    let segments: Vec<Value> = lines
-        .iter()
-        .enumerate()
-        .map(|(i, (who, text))| {
-            let t = 5.0 * i as f64;
-            json!({"speaker": who, "start_s": t, "end_s": t + 4.0, "text": text})
-        })
-        .collect();
-    let call = dir.path().join("c1.json");
-    std::fs::write(
-        &call,
-        json!({"call_id": "c1", "language": "en", "segments": segments}).to_string(),
-    )
-    .unwrap();
+    let call = english_call(dir.path(), &lines);
     let score = |script: Option<&Path>| {
         let mut args = vec!["score".to_string()];
         if let Some(s) = script {
