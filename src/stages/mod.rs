@@ -540,9 +540,13 @@ fn evaluate_with(
     });
     let score = checklist::score(&script.score, &checklist, &objections, facts, outcome);
     let guesses = tone_guesses(model, &said, &features);
+    // The objection a customer's line raised; of several, a wary one (`[tone] wary_objections`).
     let raised = |s: &Said| {
         let on = s.seg.speaker != Role::Agent;
-        objections.iter().find(|o| on && (s.seg.start_s..=s.seg.end_s).contains(&o.at_s))
+        let mut here =
+            objections.iter().filter(|o| on && (s.seg.start_s..=s.seg.end_s).contains(&o.at_s));
+        let first = here.clone().next();
+        here.find(|o| script.tone.wary_objections.contains(&o.category)).or(first)
     };
     let words = said.iter().zip(guesses).map(|(s, g)| (s.seg, s.tokens.as_slice(), g, raised(s)));
     let tone = tone::evaluate(&script.tone, &script.matching, lang, words, outcome);

@@ -448,6 +448,23 @@ fn a_line_the_tone_head_finds_interested_raises_no_objection_by_the_head() {
 }
 
 #[test]
+fn of_two_objections_on_a_line_the_wary_one_sets_the_tone() {
+    // Price is found before "let me think" (categories in script order); only the latter is
+    // wary in this script, and it decides.
+    let mut s = script();
+    s.tone.wary_objections = vec!["need_to_think".into()];
+    let segs = [
+        seg(Role::Agent, 0.0, "Hello, this is Sam from Brightway Cleaning, we clean offices."),
+        seg(Role::Customer, 3.0, "Let me think, it's cheaper elsewhere."),
+    ];
+    let r = evaluate(&s, &segs, &en(), None);
+    let found: Vec<&str> = r.objections.iter().map(|o| o.category.as_str()).collect();
+    assert_eq!(found, ["price", "need_to_think"]);
+    let l = r.tone.labels.iter().find(|l| l.speaker == Role::Customer).unwrap();
+    assert_eq!((l.rule, l.cue.as_deref()), ("wary objection", Some("need_to_think")));
+}
+
+#[test]
 fn a_closing_counts_only_after_the_call_reached_discovery_presentation_or_handling() {
     // A support call: the agent promises to call back, but nothing was asked or offered.
     let support = [

@@ -2,16 +2,19 @@
 //! (friendly, neutral or pressing), per utterance and per call, from the script's `[tone]` cues.
 //!
 //! A customer's utterance takes the tone of the first cue list that matches it, in this order:
-//! irritated (counted as wary, and flagged), wary, interested; then, when the script's model has
-//! a tone head, the model's tone (neutral unless another is sure enough); without one, a
-//! question counts as interest in the offer; otherwise it is neutral. For the agent: pressing,
-//! friendly, otherwise neutral (a learned agent head did worse than the cues on trades it was
-//! not trained on). Every non-neutral label keeps what decided it: the cue, the model's
-//! strongest features and probability, or the question rule.
+//! irritated (counted as wary, and flagged), wary; then wary if it raised one of the script's
+//! `wary_objections`; then the interested cues (never for a line that raised an objection);
+//! then, when the script's model has a tone head, the model's tone (neutral unless another is
+//! sure enough); without one, a question counts as interest in the offer; otherwise it is
+//! neutral. For the agent: pressing, friendly, otherwise neutral (a learned agent head did
+//! worse than the cues on trades it was not trained on). Every non-neutral label keeps what
+//! decided it: the cue, the objection, the model's strongest features and probability, or the
+//! question rule.
 //!
-//! Takes: the script's compiled cues, the call's segments with the model's guess for each, its
-//! language and its outcome. Gives: a [`ToneOut`], `tone` in the call JSON. Must not: read audio
-//! (prosody is not used yet: see the README's Limitations).
+//! Takes: the script's compiled cues, the call's segments with the model's guess and the
+//! objection raised (if any) for each, its language and its outcome. Gives: a [`ToneOut`],
+//! `tone` in the call JSON. Must not: read audio (prosody is not used yet: see the README's
+//! Limitations).
 
 use super::ObjectionOut;
 use super::matcher::{MatchOptions, Phrase};
