@@ -115,8 +115,10 @@ pub struct QuestionOut {
     /// phrase` («ли», «скажите, …», "could you tell me"), `alternative question` («вам нужен
     /// кабинет или места в зале»), `opening «а»` («А с трудоустройством помогаете»), `вы and a
     /// verb` («Вы сейчас набираете менеджеров»), `opening verb of «вы»` («Сможете подъехать в
-    /// пятницу»), `question word` (first word), `auxiliary and subject` ("do you", "are we"),
-    /// `infinitive question` («Отправить вам счёт»), or `question word after a comma`.
+    /// пятницу»), `verb of «вы»` («Квартиру давно сдаёте»), `opening «то есть»` («То есть если
+    /// штраф, платите вы»), `question word` (first word), `auxiliary and subject` ("do you",
+    /// "are we"), `infinitive question` («Отправить вам счёт»), or `question word after a
+    /// comma`.
     pub rule: String,
 }
 

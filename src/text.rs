@@ -198,6 +198,10 @@ const RU_CUES: &[&[&str]] = &[
     &["я", "говорю", "с"],
     &["я", "разговариваю", "с"],
     &["минутка", "есть"],
+    &["можно", "минутку"],
+    &["можно", "пару"],
+    &["могу", "отнять"],
+    &["уделите"],
     &["найдется"],
     &["удобно", "сейчас"],
     &["я", "не", "вовремя"],
@@ -247,7 +251,6 @@ const RU_A_TELLS: &[&str] = &[
     "здесь",
     "ведь",
     "уже",
-    "если",
     "когда",
     "он",
     "она",
@@ -334,22 +337,33 @@ const EN_CLAUSE_OPENERS: &[&str] =
 /// - holds the Russian particle "ли" or a Russian asking phrase anywhere ("вам удобно",
 ///   "не могли бы", "можно узнать", …);
 /// - offers the listener a choice in Russian ("… или …" with a "вы" form, a verb in "-ете" /
-///   "-ите", an opening «а»/«и», or four words or fewer: «Сверху или снизу»);
+///   "-ите", an opening «а»/«и», or seven words or fewer: «Сверху или снизу», «Течёт снизу или
+///   из-под дверцы»);
+/// - is a tag of its own after a statement of three words or more ("…в среду перезвоню.
+///   Удобно.", "…Договорились.");
 /// - opens (after fillers such as "so", "roughly", "ну") with a question word ("what", "what's",
 ///   "сколько", "подскажите"), an English auxiliary followed by a subject ("do you", "could I",
-///   "is anyone", "would a …"), or a Russian infinitive ("Отправить вам договор");
+///   "is anyone", "would a …"), or a Russian infinitive that offers: said to the listener or
+///   short, with no modal ("Отправить вам договор", «Привозить через тот же вход»; not
+///   «Звонить больше не будем»);
 /// - has a clause after a comma that opens with a question word ("Understood, how much do you
 ///   pay"; "Хорошо, сколько у вас менеджеров"; «Разумно, а когда сайт будет готов»);
 /// - holds a Russian question word that rarely joins clauses ("сколько", "какой", "кто", "где",
 ///   "почему", …) anywhere in its first clause ("На каком этапе теряете время"), not right
 ///   after a correlative ("для тех кто", "туда где");
-/// - or, failing all those, opens with the Russian conjunction «а» («А с трудоустройством помогаете»; not the
-///   interjection «А, да…», nor «а вот», «а мы», … which tell);
+/// - or, failing all those, opens with the Russian conjunction «а» («А с трудоустройством помогаете»,
+///   «А если возврат придёт, вы его примете»; not the interjection «А, да…», nor «а вот»,
+///   «а мы», … which tell, nor after a sentence of more than four words, which it goes on);
+/// - or, failing all those, opens with «то есть» and asks to confirm a restatement («То есть
+///   если штраф, платите вы»);
 /// - or, failing all those, opens with «вы» and a verb of the "вы" form within two words («Вы сейчас набираете
 ///   менеджеров»), unless the verb offers or tells («вы получаете», «вы можете», «вы знаете»);
 /// - or, failing all those, opens (after fillers) with a "вы" verb in "-ете" without «вы»
 ///   («Сможете подъехать в пятницу», «Пришлёте реквизиты», «Хотите посмотреть»), unless it
 ///   tells («Знаете, …», «Получаете скидку»); a one-word «Можете.» answers;
+/// - or, failing all those, is a short sentence (eight words or fewer) with a "вы" verb in
+///   "-ете" anywhere and no «вы», «мы», «я», «если», «когда», «но» or «чтобы» («Квартиру давно
+///   сдаёте», «В этом году планируете расширять парк»);
 ///
 /// A tag (also ", подойдёт", ", можно") needs a statement of three words or more before it ("Понятно,
 /// да." answers). «Давайте я …» is an asking phrase: the agent offers and waits for a yes.
@@ -362,19 +376,22 @@ pub fn is_question(text: &str) -> bool {
 /// Which rule of [`is_question`] makes `text` a question, in words (the first sentence that
 /// asks decides; within it, the first rule in this order): `question mark`, `tag question`,
 /// `asking phrase`, `alternative question`, `question word`, `auxiliary and subject`,
-/// `infinitive question`, `question word after a comma`, `opening «а»`, `вы and a verb`, or
-/// `opening verb of «вы»`;
+/// `infinitive question`, `question word after a comma`, `opening «а»`, `opening «то есть»`,
+/// `вы and a verb`, `opening verb of «вы»`, or `verb of «вы»`;
 /// `None` when it does not ask.
 pub fn question_rule(text: &str) -> Option<&'static str> {
-    sentences(text).find_map(|s| {
+    let all: Vec<&str> = sentences(text).collect();
+    all.iter().enumerate().find_map(|(i, s)| {
         let s = s.trim();
         if s.ends_with('?') {
             return Some("question mark");
         }
-        if ends_with_tag(s) {
+        let w = words(s);
+        // "…и в среду перезвоню. Удобно.": a tag said as a sentence of its own after a
+        // statement of three words or more.
+        if ends_with_tag(s) || (i > 0 && is_tag(&w) && words(all[i - 1]).len() >= 3) {
             return Some("tag question");
         }
-        let w = words(s);
         let has =
             |cue: &[&str]| w.windows(cue.len()).any(|x| x.iter().zip(cue).all(|(a, b)| a == b));
         if w.iter().any(|x| x == "ли") || RU_CUES.iter().any(|cue| has(cue)) {
@@ -427,7 +444,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
                 && (WH_OPENERS.contains(&first.as_str()) || RU_WHICH.contains(&first.as_str()))
             {
                 Some("question word")
-            } else if i == 0 && is_russian_infinitive(first) {
+            } else if i == 0 && is_russian_infinitive(first) && offers(&w[skipped.min(w.len())..]) {
                 Some("infinitive question")
             } else if i > 0
                 && !correlative
@@ -452,8 +469,19 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             let opens_with_a = s
                 .strip_prefix(['а', 'А'])
                 .is_some_and(|rest| rest.starts_with(char::is_whitespace));
-            if opens_with_a && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str())) {
+            // After a sentence of more than four words it goes on telling («Бригады приезжают в
+            // течение часа. А ежемесячное обслуживание…», «…проверяет всё оборудование. А если
+            // что-то сломалось, …»).
+            let goes_on = i > 0 && words(all[i - 1]).len() > 4;
+            if opens_with_a
+                && !goes_on
+                && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str()))
+            {
                 return Some("opening «а»");
+            }
+            // «То есть если штраф, платите вы»: the listener is asked to confirm a restatement.
+            if w.len() >= 4 && w[0] == "то" && w[1] == "есть" {
+                return Some("opening «то есть»");
             }
             // «Вы сейчас набираете менеджеров»: «вы» and a verb said of the listener, within the
             // first three words.
@@ -478,6 +506,29 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             if you_open {
                 return Some("opening verb of «вы»");
             }
+            // «Квартиру давно сдаёте», «В этом году планируете расширять парк»: a short sentence
+            // with a "вы" verb in "-ете" anywhere and no «вы», «мы» or «я» asks the listener
+            // (a statement about them names them: «Вы сами выбираете…»). Not in a condition or
+            // a contrast («если выйдет дороже, приезжаете», «но посчитаете»), nor after «не»
+            // («Не будет записей — не продлеваете»); «в интернете», «в отчёте» are nouns after
+            // a preposition.
+            let you_verb = w.len() <= 8
+                && !w.iter().any(|x| {
+                    matches!(x.as_str(), "вы" | "мы" | "я" | "если" | "когда" | "но" | "чтобы")
+                })
+                && w.iter().enumerate().any(|(k, x)| {
+                    (x.ends_with("ете") || x.ends_with("етесь"))
+                        && x.chars().count() >= 6
+                        && !RU_YOU_TELLS.contains(&x.as_str())
+                        && !(k > 0
+                            && matches!(
+                                w[k - 1].as_str(),
+                                "в" | "во" | "на" | "о" | "об" | "при" | "по" | "не"
+                            ))
+                });
+            if you_verb {
+                return Some("verb of «вы»");
+            }
             None
         })
     })
@@ -487,7 +538,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
 /// them — a "вы" form, a verb in "-ете"/"-ите" ([`words`] writes "ё" as "е"), or «а»/«и»
 /// opening it («А кухня на этаже есть
 /// или только переговорная», «Видите их только на кухне или в ванной тоже») — or is a bare
-/// choice of four words or fewer («Сверху или снизу»). «Лучше унести её к соседям или
+/// choice of seven words or fewer («Сверху или снизу»). «Лучше унести её к соседям или
 /// родственникам» tells.
 fn is_russian_alternative(w: &[String]) -> bool {
     if !w.iter().any(|x| x == "или") {
@@ -498,7 +549,7 @@ fn is_russian_alternative(w: &[String]) -> bool {
             || is_you_verb(x)
     });
     let opens_with_and = w.first().is_some_and(|x| x == "а" || x == "и");
-    you || opens_with_and || w.len() <= 4
+    you || opens_with_and || w.len() <= 7
 }
 
 /// A Russian verb in "-ете"/"-ите" (the "вы" form; [`words`] writes "ё" as "е").
@@ -525,6 +576,25 @@ pub fn sentences(text: &str) -> impl Iterator<Item = &str> {
     out.into_iter().filter(|s| !s.trim().is_empty())
 }
 
+/// The words that make a tag after a statement: ", right", ", да", ", верно", or a sentence of
+/// its own after one ("…в среду перезвоню. Удобно.").
+const TAGS: [&[&str]; 14] = [
+    &["right"],
+    &["correct"],
+    &["да"],
+    &["верно"],
+    &["правда"],
+    &["правильно"],
+    &["так", "ведь"],
+    &["не", "так"],
+    &["удобно"],
+    &["договорились"],
+    &["хорошо"],
+    &["подойдет"],
+    &["подходит"],
+    &["можно"],
+];
+
 /// ", right?" / ", да." / ", верно" at the end of a sentence.
 fn ends_with_tag(sentence: &str) -> bool {
     let Some((head, tail)) = sentence.rsplit_once(',') else { return false };
@@ -532,23 +602,24 @@ fn ends_with_tag(sentence: &str) -> bool {
     if words(head).len() < 3 {
         return false;
     }
-    let tail = words(tail);
-    let tags: [&[&str]; 13] = [
-        &["right"],
-        &["correct"],
-        &["да"],
-        &["верно"],
-        &["правда"],
-        &["так", "ведь"],
-        &["не", "так"],
-        &["удобно"],
-        &["договорились"],
-        &["хорошо"],
-        &["подойдет"],
-        &["подходит"],
-        &["можно"],
-    ];
-    !tail.is_empty() && tags.iter().any(|t| tail == *t)
+    is_tag(&words(tail))
+}
+
+/// Whether `w` is one of [`TAGS`].
+fn is_tag(w: &[String]) -> bool {
+    !w.is_empty() && TAGS.iter().any(|t| w == *t)
+}
+
+/// Whether a sentence that opens with an infinitive offers: short («Привозить через тот же
+/// вход», «Записать»), or said to the listener («Записать вас на десять», «Отправить вам
+/// ссылку…»), and with no modal that makes it tell («Звонить больше не будем», «Снизить цену
+/// можно двумя способами»). A long one is a step of a description, often a fragment Whisper
+/// cut from an enumeration («Отвозить каждый день, выкладывать…»).
+fn offers(sentence: &[String]) -> bool {
+    const TELLS: &[&str] =
+        &["можно", "нужно", "надо", "будем", "будет", "буду", "будут", "стало", "стоит"];
+    let to_you = sentence.get(1).is_some_and(|x| matches!(x.as_str(), "вам" | "вас"));
+    (sentence.len() <= 6 || to_you) && !sentence.iter().any(|x| TELLS.contains(&x.as_str()))
 }
 
 /// A Russian sentence that opens with an infinitive offers or asks ("Отправить вам договор?",
@@ -563,7 +634,7 @@ fn is_russian_infinitive(word: &str) -> bool {
         && word.chars().count() >= 5
         && !numeral
         && !word.ends_with("сть")
-        && ["ть", "ться", "ти"].iter().any(|e| word.ends_with(e))
+        && ["ть", "ться", "йти", "дти", "зти", "ести"].iter().any(|e| word.ends_with(e))
 }
 
 #[cfg(test)]
@@ -750,6 +821,45 @@ mod tests {
             "Вы знаете, у нас похожая история была.",
             "Этот вариант вам подойдёт.",
             "Понимаю, когда сроки горят, не до этого.",
+        ] {
+            assert!(!is_question(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn russian_questions_whisper_heard_without_a_mark_in_0_16() {
+        for (q, rule) in [
+            ("Я пришлю расчёт сегодня, а в пятницу созвонимся. Удобно.", "tag question"),
+            ("Мастер будет у вас завтра до обеда. Договорились.", "tag question"),
+            ("Значит, сейчас вы платите за каждый выезд, правильно.", "tag question"),
+            ("Понятно. А если заказ придёт с браком, вы его заберёте.", "opening «а»"),
+            ("То есть если машина сломается, замену дадите вы.", "opening «то есть»"),
+            ("Доставка по городу или по области.", "alternative question"),
+            ("Добрый день, компания «Север». Можно пару минут.", "asking phrase"),
+            ("Склад давно арендуете.", "verb of «вы»"),
+            ("В следующем году планируете открывать второй магазин.", "verb of «вы»"),
+            ("Записать вас на четверг.", "infinitive question"),
+            ("Привозить через тот же вход.", "infinitive question"),
+        ] {
+            assert_eq!(question_rule(q), Some(rule), "{q}");
+        }
+        for s in [
+            // A one-word "tag" after a short sentence answers, and alone it is an answer.
+            "Да, четверг. Хорошо.",
+            "Удобно.",
+            // An opening «а» after a long sentence goes on telling (Whisper's cut of one turn).
+            "Мастер проверяет всё оборудование раз в квартал. А если что-то сломалось, приезжает в тот же день.",
+            // A long infinitive sentence describes the steps; a modal makes it tell.
+            "Отвозить каждый день, выкладывать на полки и собирать возвраты с пунктов выдачи.",
+            "Звонить больше не будем.",
+            "Снизить цену можно двумя способами.",
+            // «почти», «гости» end like infinitives.
+            "Так почти у всех бывает.",
+            // A "вы" verb in a condition, after «не», or a noun in "-ете".
+            "Если выйдет дороже, приезжаете, и мы пересчитаем.",
+            "Не будет записей — не продлеваете.",
+            "В интернете такие станции дешевле продаются.",
+            "Скорее всего, датчик или засорился теплообменник, мастер посмотрит.",
         ] {
             assert!(!is_question(s), "{s}");
         }
