@@ -624,7 +624,9 @@ fn offers(sentence: &[String]) -> bool {
 
 /// A Russian sentence that opens with an infinitive offers or asks ("Отправить вам договор?",
 /// "Записать вас на среду?"). Numerals ("девять", "пятнадцати") and nouns in -сть
-/// ("стоимость") end the same way and are not infinitives.
+/// ("стоимость") end the same way and are not infinitives; of the verbs in "-ти" only those in
+/// "-йти", "-дти", "-зти" and "-ести" count («прийти», «привезти», «принести»), so «почти»
+/// and «гости» do not.
 fn is_russian_infinitive(word: &str) -> bool {
     let cyrillic = word.chars().all(|c| ('а'..='я').contains(&c) || c == 'ё');
     let numeral = ["пят", "шест", "девят", "десят", "дцат", "двест"].iter().any(|n| {
