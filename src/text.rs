@@ -387,9 +387,11 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             return Some("question mark");
         }
         let w = words(s);
+        // The words of the sentence before, in this utterance (0 for the first).
+        let before = i.checked_sub(1).map_or(0, |j| words(all[j]).len());
         // "…и в среду перезвоню. Удобно.": a tag said as a sentence of its own after a
         // statement of three words or more.
-        if ends_with_tag(s) || (i > 0 && is_tag(&w) && words(all[i - 1]).len() >= 3) {
+        if ends_with_tag(s) || (before >= 3 && is_tag(&w)) {
             return Some("tag question");
         }
         let has =
@@ -472,7 +474,7 @@ pub fn question_rule(text: &str) -> Option<&'static str> {
             // After a sentence of more than four words it goes on telling («Бригады приезжают в
             // течение часа. А ежемесячное обслуживание…», «…проверяет всё оборудование. А если
             // что-то сломалось, …»).
-            let goes_on = i > 0 && words(all[i - 1]).len() > 4;
+            let goes_on = before > 4;
             if opens_with_a
                 && !goes_on
                 && w.get(1).is_some_and(|x| !RU_A_TELLS.contains(&x.as_str()))
