@@ -604,8 +604,20 @@ fn find_hits(
                     .iter()
                     .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
     };
+    // The agent's first words are a greeting even when they apologise for the call.
+    let first_agent = said.iter().position(|s| s.seg.speaker == Role::Agent);
+    let no_stage = script.no_stage.for_language(lang);
     let mut hits = Vec::new();
     for (i, (s, f)) in said.iter().zip(features).enumerate() {
+        // "Understood, I'll take you off our list.": the agent accepts a refusal, and whatever
+        // else the line says (an apology, a goodbye, "understood") is no stage.
+        if s.seg.speaker == Role::Agent
+            && Some(i) != first_agent
+            && !text::is_question(&s.seg.text)
+            && s.find("", &no_stage, script).is_some()
+        {
+            continue;
+        }
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
         // utterance), hit.
         let mut mine: Vec<(usize, Option<usize>, Hit)> = Vec::new();

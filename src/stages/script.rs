@@ -201,6 +201,9 @@ pub struct Script {
     /// An objection counts as handled when a handling phrase follows within this many seconds.
     pub handle_within_s: f64,
     pub generic_handling: Phrases,
+    /// `[no_stage]`: an agent's line that holds one of these (accepting a refusal: "I'll take
+    /// you off our list") and asks nothing is no stage, however else it is worded.
+    pub no_stage: Phrases,
     pub objections: Vec<ObjectionCategory>,
     pub score: ScoreConfig,
     /// The weights of the per-agent composite index of `callgauge report`.
@@ -276,10 +279,26 @@ struct RawScript {
     #[serde(default)]
     objections: RawObjections,
     #[serde(default)]
+    no_stage: RawNoStage,
+    #[serde(default)]
     score: ScoreConfig,
     #[serde(default)]
     team_index: TeamIndexWeights,
     tone: Option<RawTone>,
+}
+
+/// `[no_stage]`: phrases per language of the agent's lines that are no stage.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawNoStage {
+    #[serde(default = "no_phrases")]
+    phrases: Spanned<RawPhrases>,
+}
+
+impl Default for RawNoStage {
+    fn default() -> Self {
+        RawNoStage { phrases: no_phrases() }
+    }
 }
 
 /// `[tone]`: cue phrases per tone and language.
@@ -448,6 +467,7 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
         checklist,
         handle_within_s: raw.objections.handle_within_s,
         generic_handling: p.compile(&raw.objections.handling, "objections")?,
+        no_stage: p.compile(&raw.no_stage.phrases, "no_stage")?,
         objections,
         score: raw.score,
         team_index: raw.team_index,

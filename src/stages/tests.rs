@@ -569,3 +569,63 @@ fn a_call_without_roles_is_scored_per_segment() {
     assert!(by_segment.len() >= 2, "{by_segment:?}");
     assert_eq!(hits(evaluate_turns(&s, &segs, 1.0, &en(), None)), by_segment);
 }
+
+#[test]
+fn an_agent_accepting_a_refusal_is_no_stage_unless_it_asks_or_greets() {
+    let ru = Facts { language: Some("ru".into()), ..Facts::default() };
+    let call = |first: &str, last: &str, facts: &Facts| {
+        let segs = [
+            seg(Role::Agent, 0.5, first),
+            seg(Role::Customer, 4.0, "Not interested, we already have a supplier."),
+            seg(Role::Agent, 7.0, last),
+        ];
+        let r = evaluate(&script(), &segs, facts, None);
+        r.stages
+            .hits
+            .iter()
+            .filter(|h| h.start_s >= 7.0)
+            .map(|h| h.stage.clone())
+            .collect::<Vec<_>>()
+    };
+    let greeting = "Hello, it's Anna from Acme, we deliver office paper.";
+    // Without `[no_stage]` the apology reads as handling (the default script finds it so).
+    let mut plain = script();
+    plain.no_stage = script::Phrases(Vec::new());
+    let refusal = "I understand. I'll take you off our list, sorry to have bothered you.";
+    let segs = [
+        seg(Role::Agent, 0.5, greeting),
+        seg(Role::Customer, 4.0, "Not interested, we already have a supplier."),
+        seg(Role::Agent, 7.0, refusal),
+    ];
+    let without: Vec<String> = evaluate(&plain, &segs, &en(), None)
+        .stages
+        .hits
+        .iter()
+        .filter(|h| h.start_s >= 7.0)
+        .map(|h| h.stage.clone())
+        .collect();
+    assert!(!without.is_empty(), "the check below would prove nothing");
+    assert_eq!(call(greeting, refusal, &en()), Vec::<String>::new());
+    // Asking why is still handling.
+    let asks = "I understand, I'll take you off our list. Is that because you have a supplier?";
+    assert_ne!(call(greeting, asks, &en()), Vec::<String>::new());
+    // The agent's first words greet even with an apology in them.
+    let segs = [
+        seg(
+            Role::Agent,
+            0.5,
+            "Здравствуйте, извините за беспокойство, меня зовут Анна, компания «Бумага».",
+        ),
+        seg(Role::Customer, 4.0, "Слушаю."),
+    ];
+    let r = evaluate(&script(), &segs, &ru, None);
+    assert_eq!(r.stages.reached, ["greeting"]);
+    assert_eq!(
+        call(
+            "Здравствуйте, это Анна из «Бумаги».",
+            "Поняла, извините за беспокойство, номер удалю.",
+            &ru
+        ),
+        Vec::<String>::new()
+    );
+}
