@@ -496,11 +496,15 @@ fn with_turns(
             .iter()
             .position(|t| t.speaker == h.speaker && t.start_s <= h.start_s && h.start_s <= t.end_s)
     };
+    // Whisper cuts "Understood. I'll take you off our list." into sentences: a turn that is no
+    // stage by `[no_stage]` keeps none of its segments' hits either.
+    let vetoed = no_stage(script, &said, lang);
     let mut hits: Vec<Hit> = by_segment
         .into_iter()
         .filter(|h| {
             h.method != Method::Model || h.score.is_some_and(|p| p >= SEGMENT_MIN_PROBABILITY)
         })
+        .filter(|h| !turn_of(h).is_some_and(|t| vetoed[t]))
         .collect();
     // Each kept segment hit's stage and turn, looked up once.
     let own: Vec<(String, Option<usize>)> =
@@ -604,18 +608,10 @@ fn find_hits(
                     .iter()
                     .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
     };
-    // The agent's first words are a greeting even when they apologise for the call.
-    let first_agent = said.iter().position(|s| s.seg.speaker == Role::Agent);
-    let no_stage = script.no_stage.for_language(lang);
+    let no_stage = no_stage(script, said, lang);
     let mut hits = Vec::new();
     for (i, (s, f)) in said.iter().zip(features).enumerate() {
-        // "Understood, I'll take you off our list.": the agent accepts a refusal, and whatever
-        // else the line says (an apology, a goodbye, "understood") is no stage.
-        if s.seg.speaker == Role::Agent
-            && Some(i) != first_agent
-            && !text::is_question(&s.seg.text)
-            && s.find("", &no_stage, script).is_some()
-        {
+        if no_stage[i] {
             continue;
         }
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
@@ -753,6 +749,23 @@ fn find_hits(
         }
     }
     hits
+}
+
+/// Which utterances are no stage by `[no_stage]`: "Understood, I'll take you off our list." —
+/// the agent accepts a refusal, and whatever else the line says (an apology, a goodbye,
+/// "understood") is no stage. Not a line that asks something, nor the agent's first words (a
+/// greeting, even one that apologises for the call).
+fn no_stage(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<bool> {
+    let first_agent = said.iter().position(|s| s.seg.speaker == Role::Agent);
+    let phrases = script.no_stage.for_language(lang);
+    let vetoed = |(i, s): (usize, &Said)| {
+        !phrases.is_empty()
+            && s.seg.speaker == Role::Agent
+            && Some(i) != first_agent
+            && !text::is_question(&s.seg.text)
+            && s.find("", &phrases, script).is_some()
+    };
+    said.iter().enumerate().map(vetoed).collect()
 }
 
 /// The stages reached, their order and their hits in call order.
