@@ -635,8 +635,8 @@ fn a_refusal_accepted_in_sentences_whisper_cut_apart_is_no_stage() {
     let ru = Facts { language: Some("ru".into()), ..Facts::default() };
     let segs = [
         seg(Role::Agent, 0.5, "Добрый день, это Сергей из «Автолайна»."),
-        seg(Role::Customer, 3.0, "Нам такие звонки каждую неделю, уберите нас из своей базы."),
-        seg(Role::Agent, 6.0, "Понял."),
+        seg(Role::Customer, 3.0, "Нам это не интересно, уберите нас из базы."),
+        seg(Role::Agent, 6.0, "Поняла."),
         seg(Role::Agent, 6.8, "Сегодня же удалю номер из базы."),
         seg(Role::Agent, 9.0, "Извините за беспокойство."),
     ];
@@ -648,7 +648,7 @@ fn a_refusal_accepted_in_sentences_whisper_cut_apart_is_no_stage() {
             .map(|h| h.stage.clone())
             .collect::<Vec<_>>()
     };
-    // Alone, "Понял." reads as handling (so the check below can fail) …
+    // Alone, "Поняла." is a handling phrase (so the check below can fail) …
     assert!(!late(&evaluate(&script(), &segs, &ru, None)).is_empty());
     // … but the agent's turn accepts the refusal.
     let r = evaluate_turns(&script(), &segs, 1.5, &ru, None);
