@@ -762,8 +762,8 @@ fn no_stage(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<bool> {
         !phrases.is_empty()
             && s.seg.speaker == Role::Agent
             && Some(i) != first_agent
-            && !text::is_question(&s.seg.text)
             && s.find("", &phrases, script).is_some()
+            && !text::is_question(&s.seg.text)
     };
     said.iter().enumerate().map(vetoed).collect()
 }
