@@ -570,45 +570,33 @@ fn a_call_without_roles_is_scored_per_segment() {
     assert_eq!(hits(evaluate_turns(&s, &segs, 1.0, &en(), None)), by_segment);
 }
 
+/// The stages of the hits from `from_s` on.
+fn stages_from(r: &ScriptResult, from_s: f64) -> Vec<String> {
+    r.stages.hits.iter().filter(|h| h.start_s >= from_s).map(|h| h.stage.clone()).collect()
+}
+
 #[test]
 fn an_agent_accepting_a_refusal_is_no_stage_unless_it_asks_or_greets() {
     let ru = Facts { language: Some("ru".into()), ..Facts::default() };
-    let call = |first: &str, last: &str, facts: &Facts| {
+    // The stages of the agent's last line, after an objection.
+    let last = |script: &Script, first: &str, last: &str, facts: &Facts| {
         let segs = [
             seg(Role::Agent, 0.5, first),
             seg(Role::Customer, 4.0, "Not interested, we already have a supplier."),
             seg(Role::Agent, 7.0, last),
         ];
-        let r = evaluate(&script(), &segs, facts, None);
-        r.stages
-            .hits
-            .iter()
-            .filter(|h| h.start_s >= 7.0)
-            .map(|h| h.stage.clone())
-            .collect::<Vec<_>>()
+        stages_from(&evaluate(script, &segs, facts, None), 7.0)
     };
     let greeting = "Hello, it's Anna from Acme, we deliver office paper.";
-    // Without `[no_stage]` the apology reads as handling (the default script finds it so).
+    let refusal = "I understand. I'll take you off our list, sorry to have bothered you.";
+    // Without `[no_stage]` the apology reads as handling (so the check below can fail).
     let mut plain = script();
     plain.no_stage = script::Phrases(Vec::new());
-    let refusal = "I understand. I'll take you off our list, sorry to have bothered you.";
-    let segs = [
-        seg(Role::Agent, 0.5, greeting),
-        seg(Role::Customer, 4.0, "Not interested, we already have a supplier."),
-        seg(Role::Agent, 7.0, refusal),
-    ];
-    let without: Vec<String> = evaluate(&plain, &segs, &en(), None)
-        .stages
-        .hits
-        .iter()
-        .filter(|h| h.start_s >= 7.0)
-        .map(|h| h.stage.clone())
-        .collect();
-    assert!(!without.is_empty(), "the check below would prove nothing");
-    assert_eq!(call(greeting, refusal, &en()), Vec::<String>::new());
+    assert!(!last(&plain, greeting, refusal, &en()).is_empty());
+    assert!(last(&script(), greeting, refusal, &en()).is_empty());
     // Asking why is still handling.
     let asks = "I understand, I'll take you off our list. Is that because you have a supplier?";
-    assert_ne!(call(greeting, asks, &en()), Vec::<String>::new());
+    assert!(!last(&script(), greeting, asks, &en()).is_empty());
     // The agent's first words greet even with an apology in them.
     let segs = [
         seg(
@@ -620,14 +608,8 @@ fn an_agent_accepting_a_refusal_is_no_stage_unless_it_asks_or_greets() {
     ];
     let r = evaluate(&script(), &segs, &ru, None);
     assert_eq!(r.stages.reached, ["greeting"]);
-    assert_eq!(
-        call(
-            "Здравствуйте, это Анна из «Бумаги».",
-            "Поняла, извините за беспокойство, номер удалю.",
-            &ru
-        ),
-        Vec::<String>::new()
-    );
+    let ru_refusal = "Поняла, извините за беспокойство, номер удалю.";
+    assert!(last(&script(), "Здравствуйте, это Анна из «Бумаги».", ru_refusal, &ru).is_empty());
 }
 
 #[test]
@@ -640,17 +622,9 @@ fn a_refusal_accepted_in_sentences_whisper_cut_apart_is_no_stage() {
         seg(Role::Agent, 6.8, "Сегодня же удалю номер из базы."),
         seg(Role::Agent, 9.0, "Извините за беспокойство."),
     ];
-    let late = |r: &ScriptResult| {
-        r.stages
-            .hits
-            .iter()
-            .filter(|h| h.start_s >= 6.0)
-            .map(|h| h.stage.clone())
-            .collect::<Vec<_>>()
-    };
     // Alone, "Поняла." is a handling phrase (so the check below can fail) …
-    assert!(!late(&evaluate(&script(), &segs, &ru, None)).is_empty());
+    assert!(!stages_from(&evaluate(&script(), &segs, &ru, None), 6.0).is_empty());
     // … but the agent's turn accepts the refusal.
     let r = evaluate_turns(&script(), &segs, 1.5, &ru, None);
-    assert_eq!(late(&r), Vec::<String>::new());
+    assert_eq!(stages_from(&r, 6.0), Vec::<String>::new());
 }
