@@ -248,7 +248,8 @@ fn to_toml(name: &str, stages: &[Stage]) -> String {
             quote(&s.id)
         ));
     }
-    // Objections as in the built-in script: what customers say is not in an agent's script.
+    // Objections and `[no_stage]` as in the built-in script: what customers say, and how an
+    // agent accepts a refusal, are not in an agent's script.
     if let (Some(a), Some(b)) =
         (DEFAULT_SCRIPT.find("# Objections:"), DEFAULT_SCRIPT.find("# The quality index"))
     {
@@ -306,6 +307,9 @@ Let's book a thirty minute demo with your dispatcher this week.
         assert!(!b.toml.contains("Agent:"));
         assert_eq!(s.checklist.len(), 5);
         assert!(!s.objections.is_empty());
+        // So are the lines that are no stage (an agent accepting a refusal).
+        assert!(!s.no_stage.for_language(Some("en")).is_empty());
+        assert!(!s.no_stage.for_language(Some("ru")).is_empty());
         assert!(b.summary.starts_with("5 stages"), "{}", b.summary);
     }
 
