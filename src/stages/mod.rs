@@ -509,7 +509,7 @@ fn with_turns(
     // Each kept segment hit's stage and turn, looked up once.
     let own: Vec<(String, Option<usize>)> =
         hits.iter().map(|h| (h.stage.clone(), turn_of(h))).collect();
-    for h in find_hits(script, &said, lang, &objections, &features, true) {
+    for h in find_hits(script, &said, lang, &objections, &features, &vetoed, true) {
         let turn = turn_of(&h);
         if !own.iter().any(|(stage, t)| *stage == h.stage && *t == turn) {
             hits.push(h);
@@ -529,7 +529,8 @@ fn evaluate_with(
     let lang = facts.language.as_deref();
     let model = script.model.as_ref().map(|(_, m)| m);
     let (features, objections) = context(script, &said, lang);
-    let mut hits = find_hits(script, &said, lang, &objections, &features, false);
+    let vetoed = no_stage(script, &said, lang);
+    let mut hits = find_hits(script, &said, lang, &objections, &features, &vetoed, false);
     if let Some(bridge_s) = bridge_s {
         hits = with_turns(script, segments, bridge_s, lang, hits);
     }
@@ -578,8 +579,8 @@ const ACK_WORDS: usize = 3;
 /// The model names a stage or an objection only for an utterance of at least this many words.
 const MODEL_MIN_WORDS: usize = 3;
 
-/// Every utterance's stage hits, in no particular order (see [`stages_out`]).
-/// With `model_beside_phrases` (a call's turns) the model also names the stage of an utterance
+/// Every utterance's stage hits, in no particular order (see [`stages_out`]); an utterance
+/// `vetoed` (by [`no_stage`]) has none. With `model_beside_phrases` (a call's turns) the model also names the stage of an utterance
 /// a phrase or example matched, when it names another one: a turn joins several sentences, and
 /// a phrase in one of them says nothing of the rest.
 fn find_hits(
@@ -588,6 +589,7 @@ fn find_hits(
     lang: Option<&str>,
     objections: &[ObjectionOut],
     features: &[Features],
+    vetoed: &[bool],
     model_beside_phrases: bool,
 ) -> Vec<Hit> {
     // `within_s` counts from the agent's first words, not from the start of the recording
@@ -608,10 +610,9 @@ fn find_hits(
                     .iter()
                     .any(|o| (o.at_s..=o.at_s + script.handle_within_s).contains(&at)))
     };
-    let no_stage = no_stage(script, said, lang);
     let mut hits = Vec::new();
     for (i, (s, f)) in said.iter().zip(features).enumerate() {
-        if no_stage[i] {
+        if vetoed[i] {
             continue;
         }
         // This utterance's hits by phrase and example: stage index, sentence (`None`: the whole
