@@ -348,6 +348,10 @@ fn find_numbers(text: &str, toks: &[Token<'_>], cues: &[&str], level: Level, out
 
 const DOT: [&str; 3] = ["dot", "точка", "period"];
 const AT: [&str; 3] = ["at", "собака", "эт"];
+/// "dot" as Whisper may write it: also «уточка», «вточка» (a one-letter word glued to «точка»).
+fn spoken_dot(lower: &str) -> bool {
+    DOT.contains(&lower) || lower.chars().count() == 6 && lower.ends_with("точка")
+}
 const TLD: [&str; 20] = [
     "com", "ru", "net", "org", "io", "uk", "de", "info", "biz", "eu", "us", "by", "kz", "ua", "рф",
     "ру", "ком", "нет", "орг", "су",
@@ -400,10 +404,10 @@ fn find_emails(text: &str, toks: &[Token<'_>], out: &mut Vec<Found>) {
         }
         out.push(Found { start: toks[s].start, end: toks[last].end, kind: Kind::Email });
     }
-    // An address whose "at" Whisper lost or misheard («Петров с обаками и у точка ру»): a spoken
-    // top-level domain and the few words before it in the clause.
+    // An address whose "at" Whisper lost or misheard («Петров с обаками и у точка ру», or with
+    // «уточка»): a spoken top-level domain and the few words before it in the clause.
     for i in 1..toks.len().saturating_sub(1) {
-        if !DOT.contains(&toks[i].lower.as_str()) || !TLD.contains(&toks[i + 1].lower.as_str()) {
+        if !spoken_dot(&toks[i].lower) || !TLD.contains(&toks[i + 1].lower.as_str()) {
             continue;
         }
         // An "at" nearby: the spoken-address rule above has it.
@@ -886,6 +890,9 @@ mod tests {
         assert_eq!(red("Send it to ivan.petrov@mail.ru please."), "Send it to [EMAIL] please.");
         assert_eq!(red("It's ivan dot petrov at gmail dot com."), "It's [EMAIL].");
         assert_eq!(red("Пишите ivan собака мейл точка ру"), "Пишите [EMAIL]");
+        // Heard by Whisper base from the Festival voice (the "at" and "dot" misheard).
+        assert_eq!(red("Петров с обаками и у точка ру."), "[EMAIL].");
+        assert_eq!(red("Петров с обаками и уточка РУ."), "[EMAIL].");
         assert_eq!(red("I'm at the office at five."), "I'm at the office at five.");
     }
 
