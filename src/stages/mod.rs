@@ -331,7 +331,7 @@ pub fn utterance_features(
     heads: CustomerHeads,
 ) -> Vec<Features> {
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
-    features_and_objections(script, &said, lang, heads).0
+    features_and_objections(script, &said, lang, heads, &[]).0
 }
 
 /// The model's heads that read the customer's lines: the objections they find set the agent's
@@ -350,6 +350,7 @@ fn features_and_objections(
     said: &[Said],
     lang: Option<&str>,
     heads: CustomerHeads,
+    vetoed: &[bool],
 ) -> (Vec<Features>, Vec<ObjectionOut>) {
     let asks: Vec<bool> = said.iter().map(|s| text::is_question(&s.seg.text)).collect();
     let customer: Vec<Option<Vec<String>>> = said
@@ -370,7 +371,7 @@ fn features_and_objections(
                 .and_then(|((t, l), f)| t.predict(l, f))
         })
         .collect();
-    let objections = find_objections(script, said, lang, heads, &customer, &tone);
+    let objections = find_objections(script, said, lang, heads, &customer, &tone, vetoed);
     let features = said
         .iter()
         .zip(contexts(said, &asks, &objections, SpeakerRule::Agent))
@@ -453,16 +454,17 @@ fn context(
     script: &Script,
     said: &[Said],
     lang: Option<&str>,
+    vetoed: &[bool],
 ) -> (Vec<Features>, Vec<ObjectionOut>) {
     match script.model.as_ref().map(|(_, m)| m) {
         Some(m) => {
             let heads =
                 CustomerHeads { objections: m.objections.as_ref(), tone: m.customer_tone.as_ref() };
-            features_and_objections(script, said, lang, heads)
+            features_and_objections(script, said, lang, heads, vetoed)
         }
         None => (
             vec![Features::default(); said.len()],
-            find_objections(script, said, lang, CustomerHeads::default(), &[], &[]),
+            find_objections(script, said, lang, CustomerHeads::default(), &[], &[], vetoed),
         ),
     }
 }
@@ -490,15 +492,15 @@ fn with_turns(
         return by_segment;
     }
     let said: Vec<Said> = turns.iter().map(Said::new).collect();
-    let (features, objections) = context(script, &said, lang);
+    // Whisper cuts "Understood. I'll take you off our list." into sentences: a turn that is no
+    // stage by `[no_stage]` keeps none of its segments' hits either.
+    let vetoed = no_stage(script, &said, lang);
+    let (features, objections) = context(script, &said, lang, &vetoed);
     let turn_of = |h: &Hit| {
         turns
             .iter()
             .position(|t| t.speaker == h.speaker && t.start_s <= h.start_s && h.start_s <= t.end_s)
     };
-    // Whisper cuts "Understood. I'll take you off our list." into sentences: a turn that is no
-    // stage by `[no_stage]` keeps none of its segments' hits either.
-    let vetoed = no_stage(script, &said, lang);
     let mut hits: Vec<Hit> = by_segment
         .into_iter()
         .filter(|h| {
@@ -528,10 +530,13 @@ fn evaluate_with(
     let said: Vec<Said> = segments.iter().map(Said::new).collect();
     let lang = facts.language.as_deref();
     let model = script.model.as_ref().map(|(_, m)| m);
-    let (features, objections) = context(script, &said, lang);
     let vetoed = no_stage(script, &said, lang);
+    let (features, objections) = context(script, &said, lang, &vetoed);
     let mut hits = find_hits(script, &said, lang, &objections, &features, &vetoed, false);
-    if let Some(bridge_s) = bridge_s {
+    if service_call(script, &said, lang, &hits) {
+        // No line of the agent's is a stage (nor, then, any of their turns).
+        hits.retain(|h| h.speaker != Role::Agent);
+    } else if let Some(bridge_s) = bridge_s {
         hits = with_turns(script, segments, bridge_s, lang, hits);
     }
     let stages = stages_out(script, hits);
@@ -769,6 +774,31 @@ fn no_stage(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<bool> {
     said.iter().enumerate().map(vetoed).collect()
 }
 
+/// A service call: the customer speaks first (a fault, a late delivery, a claim) and the
+/// agent's first turn (their lines until the customer speaks again) answers with a `[no_stage]
+/// service_calls` phrase ("I'm so sorry about that", «простите, пожалуйста») and is no greeting
+/// (`hits` has no hit of the script's first stage in it: "thanks for calling, this is Anna"
+/// opens a sale even after "sorry to keep you waiting").
+fn service_call(script: &Script, said: &[Said], lang: Option<&str>, hits: &[Hit]) -> bool {
+    let phrases = script.service_calls.for_language(lang);
+    let Some(first) = said.iter().position(|s| s.seg.speaker == Role::Agent) else {
+        return false;
+    };
+    if phrases.is_empty() || said[0].seg.speaker != Role::Customer {
+        return false;
+    }
+    let turn: Vec<&Said> =
+        said[first..].iter().take_while(|s| s.seg.speaker == Role::Agent).collect();
+    let (from, to) = (turn[0].seg.start_s, turn[turn.len() - 1].seg.end_s);
+    let greeting = script.stages.first().map(|g| g.id.as_str());
+    let greets = hits.iter().any(|h| {
+        Some(h.stage.as_str()) == greeting
+            && h.speaker == Role::Agent
+            && (from..=to).contains(&h.start_s)
+    });
+    !greets && turn.iter().any(|s| s.find("", &phrases, script).is_some())
+}
+
 /// The stages reached, their order and their hits in call order.
 fn stages_out(script: &Script, mut hits: Vec<Hit>) -> StagesOut {
     hits.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
@@ -831,7 +861,8 @@ fn continues_the_other_side(said: &[Said], i: usize) -> bool {
 /// on with the agent's unfinished sentence: Whisper cuts «Дорого. Для нас…» into fragments, and
 /// a mono call's diarizer can hand the end of an agent's sentence to the customer; and not for
 /// a line the tone head finds interested (no labelled objection was). `customer` holds the
-/// model's features per utterance (empty without a model).
+/// model's features per utterance (empty without a model); a line `vetoed` by [`no_stage`]
+/// handles no objection.
 fn find_objections(
     script: &Script,
     said: &[Said],
@@ -839,6 +870,7 @@ fn find_objections(
     heads: CustomerHeads,
     customer: &[Option<Vec<String>>],
     tone: &[Option<model::Prediction>],
+    vetoed: &[bool],
 ) -> Vec<ObjectionOut> {
     let mut out = Vec::new();
     for (i, s) in said.iter().enumerate().filter(|(_, s)| s.speaks_for(SpeakerRule::Customer)) {
@@ -872,10 +904,16 @@ fn find_objections(
         }
         for (cat, hit) in found {
             let at = hit.start_s;
-            // Handled: a handling phrase from the agent from the objection on, within the window.
+            // Handled: a handling phrase from the agent from the objection on, within the window,
+            // in a line that is a stage at all ("Of course, I'll take you off our list" is not).
             let until = at + script.handle_within_s;
-            let agent = said.iter().filter(|x| {
-                x.seg.speaker != Role::Customer && x.seg.end_s >= at && x.seg.start_s <= until
+            let agent = said.iter().enumerate().filter_map(|(k, x)| {
+                let open = !vetoed.get(k).copied().unwrap_or(false);
+                (open
+                    && x.seg.speaker != Role::Customer
+                    && x.seg.end_s >= at
+                    && x.seg.start_s <= until)
+                    .then_some(x)
             });
             let handled_at = [&cat.handling, &script.generic_handling]
                 .iter()

@@ -204,6 +204,10 @@ pub struct Script {
     /// `[no_stage]`: an agent's line that holds one of these (accepting a refusal: "I'll take
     /// you off our list") and asks nothing is no stage, however else it is worded.
     pub no_stage: Phrases,
+    /// `[no_stage] service_calls`: a call the customer opens and the agent answers with one of
+    /// these (an apology: "I'm so sorry about that") is a service call, and no line of the
+    /// agent's is a stage.
+    pub service_calls: Phrases,
     pub objections: Vec<ObjectionCategory>,
     pub score: ScoreConfig,
     /// The weights of the per-agent composite index of `callgauge report`.
@@ -293,11 +297,13 @@ struct RawScript {
 struct RawNoStage {
     #[serde(default = "no_phrases")]
     phrases: Spanned<RawPhrases>,
+    #[serde(default = "no_phrases")]
+    service_calls: Spanned<RawPhrases>,
 }
 
 impl Default for RawNoStage {
     fn default() -> Self {
-        RawNoStage { phrases: no_phrases() }
+        RawNoStage { phrases: no_phrases(), service_calls: no_phrases() }
     }
 }
 
@@ -468,6 +474,7 @@ pub fn parse(text: &str, path: &str) -> Result<Script, ScriptError> {
         handle_within_s: raw.objections.handle_within_s,
         generic_handling: p.compile(&raw.objections.handling, "objections")?,
         no_stage: p.compile(&raw.no_stage.phrases, "no_stage")?,
+        service_calls: p.compile(&raw.no_stage.service_calls, "no_stage.service_calls")?,
         objections,
         score: raw.score,
         team_index: raw.team_index,

@@ -628,3 +628,57 @@ fn a_refusal_accepted_in_sentences_whisper_cut_apart_is_no_stage() {
     let r = evaluate_turns(&script(), &segs, 1.5, &ru, None);
     assert_eq!(stages_from(&r, 6.0), Vec::<String>::new());
 }
+
+#[test]
+fn a_call_the_customer_opens_with_a_fault_and_the_agent_answers_sorry_has_no_stages() {
+    let segs = |first: &str| {
+        [
+            seg(
+                Role::Customer,
+                0.5,
+                "The boiler you fitted last month has stopped again, we've no hot water.",
+            ),
+            seg(Role::Agent, 5.0, first),
+            seg(Role::Customer, 9.0, "Twelve Mill Lane."),
+            seg(
+                Role::Agent,
+                11.0,
+                "An engineer will be with you by four, and the visit is free of charge.",
+            ),
+        ]
+    };
+    let found = |script: &Script, first: &str| {
+        let by_segment = evaluate(script, &segs(first), &en(), None).stages.hits.len();
+        let by_turn = evaluate_turns(script, &segs(first), 1.0, &en(), None).stages.hits.len();
+        (by_segment, by_turn)
+    };
+    let sorry = "I'm so sorry about that. What's the address, please?";
+    // Without `service_calls` the agent's lines read as stages (so the check below can fail).
+    let mut plain = script();
+    plain.service_calls = script::Phrases(Vec::new());
+    let (by_segment, by_turn) = found(&plain, sorry);
+    assert!(by_segment > 0 && by_turn > 0, "{by_segment} {by_turn}");
+    assert_eq!(found(&script(), sorry), (0, 0));
+    // An inbound sale whose agent greets after the apology keeps its stages.
+    let greets = "Sorry to keep you waiting, thanks for calling Warmflow, my name is Anna.";
+    assert!(found(&script(), greets).0 > 0);
+}
+
+#[test]
+fn an_agent_accepting_a_refusal_handles_no_objection() {
+    let segs = [
+        seg(Role::Agent, 0.5, "Hello, it's Anna from Acme, we deliver office paper."),
+        seg(Role::Customer, 4.0, "Not interested, we already have a supplier."),
+        seg(Role::Agent, 7.0, "Of course, I understand. I'll take you off our list."),
+    ];
+    let handled = |script: &Script| {
+        let r = evaluate(script, &segs, &en(), None);
+        assert!(!r.objections.is_empty());
+        r.objections.iter().any(|o| o.handled)
+    };
+    // Without `[no_stage]` "I understand" handles it (so the check below can fail).
+    let mut plain = script();
+    plain.no_stage = script::Phrases(Vec::new());
+    assert!(handled(&plain));
+    assert!(!handled(&script()));
+}
