@@ -504,7 +504,7 @@ fn the_model_judges_a_turn_whisper_cut_in_two_as_a_whole() {
                 0.5,
                 "Hello, it's Dana from Brightline, we service coffee machines for offices around town.",
             ),
-            seg(Role::Agent, second_at, "Who looks after the kitchen supplies there?"),
+            seg(Role::Agent, second_at, "Who orders the coffee for the office at the moment?"),
             seg(Role::Customer, second_at + 3.0, "That would be me."),
         ]
     };
@@ -555,7 +555,7 @@ fn a_call_without_roles_is_scored_per_segment() {
     // One unknown voice throughout (mono, no diarizer): no turns to join.
     let segs: Vec<Utterance> = [
         "Hello, it's Dana from Brightline, we service coffee machines for offices around town.",
-        "Who looks after the kitchen supplies there?",
+        "Who orders the coffee for the office at the moment?",
         "That would be me.",
     ]
     .iter()
