@@ -213,14 +213,13 @@ fn ratio(c: &Value, of: &str) -> f64 {
     c["correct"].as_f64().unwrap() / c[of].as_f64().unwrap()
 }
 
-/// The held-out trades of fixtures/utterances/yard/ (written before 0.17.0's second round,
-/// nothing was tuned on them): the default script with its examples and built-in model against
-/// the 0.5 script's phrase lists. The bounds sit a little under the figures 0.17.0 printed once
-/// (see fixtures/utterances/README.md), so a change that loses ground on unseen trades fails
-/// here. Precision is low on these trades (support calls whose questions are no sales stage).
+/// The held-out trades of fixtures/utterances/barn/ (written before 0.18.0's changes, nothing
+/// was tuned on them): the default script with its examples and built-in model against the 0.5
+/// script's phrase lists. The bounds sit a little under the figures 0.18.0 printed once (see
+/// fixtures/utterances/README.md), so a change that loses ground on unseen trades fails here.
 #[test]
 fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
-    let test = ["fixtures/utterances/yard/en.tsv", "fixtures/utterances/yard/ru.tsv"];
+    let test = ["fixtures/utterances/barn/en.tsv", "fixtures/utterances/barn/ru.tsv"];
     let old = eval(Some(&root().join("tests/data/default-script-0.5.toml")), &test);
     let new = eval(None, &test);
     for (o, n) in old.iter().zip(&new) {
@@ -235,11 +234,11 @@ fn stages_on_held_out_trades_beat_the_old_phrase_lists_by_far() {
              stages reached per call recall {reached:.3} (0.5 script {reached0:.3}); \
              objections raised recall {objections:.3}"
         );
-        assert!(r >= 0.78 && p >= 0.66, "{lang}: recall {r:.3}, precision {p:.3}");
+        assert!(r >= 0.8 && p >= 0.82, "{lang}: recall {r:.3}, precision {p:.3}");
         assert!(r >= r0 + 0.4, "{lang}: recall {r:.3} is not far above the old {r0:.3}");
-        assert!(reached >= 0.75, "{lang}: stages reached per call, recall {reached:.3}");
+        assert!(reached >= 0.82, "{lang}: stages reached per call, recall {reached:.3}");
         // The objection head finds objections no category's phrase names.
-        assert!(objections >= 0.35, "{lang}: objections raised, recall {objections:.3}");
+        assert!(objections >= 0.6, "{lang}: objections raised, recall {objections:.3}");
         // Questions from the true text (with its punctuation) in every language.
         let f1 = {
             let q = &n["questions"];
@@ -403,9 +402,9 @@ fn accuracy(m: &Value) -> (f64, f64) {
 fn customer_tone_on_labelled_trades_beats_the_majority_class() {
     let tuned = [
         "dev", "test", "holdout", "blind", "sealed", "reserve", "vault", "spare", "locked",
-        "cellar", "bunker", "attic", "annex", "loft", "shed", "porch", "deck",
+        "cellar", "bunker", "attic", "annex", "loft", "shed", "porch", "deck", "yard",
     ];
-    for split in tuned.into_iter().chain(["fresh", "yard"]) {
+    for split in tuned.into_iter().chain(["fresh", "barn"]) {
         let files = [
             format!("fixtures/utterances/{split}/en.tsv"),
             format!("fixtures/utterances/{split}/ru.tsv"),
