@@ -25,6 +25,9 @@ pub struct Token {
     /// Letters in `word` and in `stem` (matching compares them for every pair of words).
     pub word_chars: usize,
     pub stem_chars: usize,
+    /// The first and last letters of `word` and of `stem` (matching rules most pairs out by them).
+    pub word_ends: (Option<char>, Option<char>),
+    pub stem_ends: (Option<char>, Option<char>),
 }
 
 impl Token {
@@ -81,7 +84,15 @@ pub fn tokens(text: &str) -> Vec<Token> {
         .into_iter()
         .map(|word| {
             let stem = stemmer(word.chars().any(is_cyrillic)).stem(&word).into_owned();
-            Token { word_chars: word.chars().count(), stem_chars: stem.chars().count(), word, stem }
+            let ends = |w: &str| (w.chars().next(), w.chars().next_back());
+            Token {
+                word_chars: word.chars().count(),
+                stem_chars: stem.chars().count(),
+                word_ends: ends(&word),
+                stem_ends: ends(&stem),
+                word,
+                stem,
+            }
         })
         .collect()
 }

@@ -85,6 +85,24 @@ impl Phrase {
 }
 
 fn similar(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
+    !ruled_out(a, b, opt) && alike(a, b, opt)
+}
+
+/// One edit cannot change both the first and the last letter of a word of two letters or more,
+/// and equal words, equal stems and a stem that begins another share their first letter: when
+/// stems and words differ at both ends, [`alike`] cannot hold. Most pairs are ruled out here,
+/// before any string is compared.
+fn ruled_out(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
+    let differ =
+        |x: (Option<char>, Option<char>), y: (Option<char>, Option<char>)| x.0 != y.0 && x.1 != y.1;
+    opt.max_edits <= 1
+        && opt.min_edit_len >= 2
+        && differ(a.stem_ends, b.stem_ends)
+        && differ(a.word_ends, b.word_ends)
+}
+
+/// The matching rules of the module's documentation.
+fn alike(a: &Token, b: &Token, opt: &MatchOptions) -> bool {
     if a.stem == b.stem || a.word == b.word {
         return true;
     }
@@ -230,5 +248,26 @@ mod tests {
     #[test]
     fn empty_phrase_is_rejected() {
         assert!(Phrase::new(" ?! ").is_none());
+    }
+
+    #[test]
+    fn pairs_ruled_out_by_their_ends_are_never_alike() {
+        let words = "delivery nelivery delivering deliver convenient convinient convenience удобно удобное \
+            удобнее сейчас сечас наберу наборы наборов a b ab ba cb ac abc bca cab tree free three \
+            трое двое дерево деревья дерева ваш ваша наш наша quote quota quotes quoted";
+        let toks = tokens(words);
+        for opt in [MatchOptions::default(), MatchOptions { max_edits: 0, ..Default::default() }] {
+            let mut ruled = 0;
+            for a in &toks {
+                for b in &toks {
+                    if ruled_out(a, b, &opt) {
+                        ruled += 1;
+                        assert!(!alike(a, b, &opt), "{} / {}", a.word, b.word);
+                    }
+                }
+            }
+            // The check rules most pairs out (so this test tests something).
+            assert!(ruled > toks.len() * toks.len() / 2, "{ruled}");
+        }
     }
 }
