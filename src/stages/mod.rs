@@ -87,6 +87,22 @@ pub struct StagesOut {
     pub order_violations: Vec<OrderViolation>,
     /// One hit per stage and segment (or turn, for the stage model), in call order.
     pub hits: Vec<Hit>,
+    /// Set when the call is a service call (the customer opened it and the agent's first turn
+    /// answered with a `[no_stage] service_calls` phrase and no greeting): none of the agent's
+    /// lines is then a stage, and this is why; `null` otherwise (and absent in documents
+    /// written before 0.18.0).
+    pub service_call: Option<ServiceCall>,
+}
+
+/// The evidence that a call is a service call.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ServiceCall {
+    /// The `[no_stage] service_calls` phrase as written in the script.
+    pub phrase: String,
+    /// The agent's words that matched it.
+    pub text: String,
+    /// When the agent said them.
+    pub at_s: f64,
 }
 
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -533,13 +549,14 @@ fn evaluate_with(
     let vetoed = no_stage(script, &said, lang);
     let (features, objections) = context(script, &said, lang, &vetoed);
     let mut hits = find_hits(script, &said, lang, &objections, &features, &vetoed, false);
-    if service_call(script, &said, lang, &hits) {
+    let service = service_call(script, &said, lang, &hits);
+    if service.is_some() {
         // No line of the agent's is a stage (nor, then, any of their turns).
         hits.retain(|h| h.speaker != Role::Agent);
     } else if let Some(bridge_s) = bridge_s {
         hits = with_turns(script, segments, bridge_s, lang, hits);
     }
-    let stages = stages_out(script, hits);
+    let stages = StagesOut { service_call: service, ..stages_out(script, hits) };
     let checklist = checklist::evaluate(&checklist::Found {
         script,
         stages: &stages,
@@ -779,13 +796,16 @@ fn no_stage(script: &Script, said: &[Said], lang: Option<&str>) -> Vec<bool> {
 /// service_calls` phrase ("I'm so sorry about that", «простите, пожалуйста») and is no greeting
 /// (`hits` has no hit of the script's first stage in it: "thanks for calling, this is Anna"
 /// opens a sale even after "sorry to keep you waiting").
-fn service_call(script: &Script, said: &[Said], lang: Option<&str>, hits: &[Hit]) -> bool {
+fn service_call(
+    script: &Script,
+    said: &[Said],
+    lang: Option<&str>,
+    hits: &[Hit],
+) -> Option<ServiceCall> {
     let phrases = script.service_calls.for_language(lang);
-    let Some(first) = said.iter().position(|s| s.seg.speaker == Role::Agent) else {
-        return false;
-    };
+    let first = said.iter().position(|s| s.seg.speaker == Role::Agent)?;
     if phrases.is_empty() || said[0].seg.speaker != Role::Customer {
-        return false;
+        return None;
     }
     let turn: Vec<&Said> =
         said[first..].iter().take_while(|s| s.seg.speaker == Role::Agent).collect();
@@ -796,7 +816,11 @@ fn service_call(script: &Script, said: &[Said], lang: Option<&str>, hits: &[Hit]
             && h.speaker == Role::Agent
             && (from..=to).contains(&h.start_s)
     });
-    !greets && turn.iter().any(|s| s.find("", &phrases, script).is_some())
+    if greets {
+        return None;
+    }
+    let hit = turn.iter().find_map(|s| s.find("", &phrases, script))?;
+    Some(ServiceCall { phrase: hit.phrase, text: hit.text, at_s: hit.start_s })
 }
 
 /// The stages reached, their order and their hits in call order.
@@ -839,6 +863,7 @@ fn stages_out(script: &Script, mut hits: Vec<Hit>) -> StagesOut {
         last: reached.last().map(|&i| script.stages[i].id.clone()),
         order_violations,
         hits,
+        service_call: None,
     }
 }
 

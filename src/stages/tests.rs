@@ -659,9 +659,16 @@ fn a_call_the_customer_opens_with_a_fault_and_the_agent_answers_sorry_has_no_sta
     let (by_segment, by_turn) = found(&plain, sorry);
     assert!(by_segment > 0 && by_turn > 0, "{by_segment} {by_turn}");
     assert_eq!(found(&script(), sorry), (0, 0));
+    // The call JSON says why: the phrase, the agent's words and when.
+    let why = evaluate_turns(&script(), &segs(sorry), 1.0, &en(), None).stages.service_call;
+    let why = why.expect("a service call names its evidence");
+    let why = (why.phrase.as_str(), why.text.as_str(), why.at_s);
+    assert_eq!(why, ("i'm sorry", "im so sorry", 5.0));
+    assert!(evaluate(&plain, &segs(sorry), &en(), None).stages.service_call.is_none());
     // An inbound sale whose agent greets after the apology keeps its stages.
     let greets = "Sorry to keep you waiting, thanks for calling Warmflow, my name is Anna.";
     assert!(found(&script(), greets).0 > 0);
+    assert!(evaluate(&script(), &segs(greets), &en(), None).stages.service_call.is_none());
 }
 
 #[test]
