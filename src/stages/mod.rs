@@ -932,14 +932,16 @@ fn find_objections(
             // Handled: a handling phrase from the agent from the objection on, within the window,
             // in a line that is a stage at all ("Of course, I'll take you off our list" is not).
             let until = at + script.handle_within_s;
-            let agent = said.iter().enumerate().filter_map(|(k, x)| {
-                let open = !vetoed.get(k).copied().unwrap_or(false);
-                (open
-                    && x.seg.speaker != Role::Customer
-                    && x.seg.end_s >= at
-                    && x.seg.start_s <= until)
-                    .then_some(x)
-            });
+            let agent = said
+                .iter()
+                .enumerate()
+                .filter(|&(k, x)| {
+                    !vetoed.get(k).copied().unwrap_or(false)
+                        && x.seg.speaker != Role::Customer
+                        && x.seg.end_s >= at
+                        && x.seg.start_s <= until
+                })
+                .map(|(_, x)| x);
             let handled_at = [&cat.handling, &script.generic_handling]
                 .iter()
                 .filter_map(|ph| first_hit(agent.clone(), ph, SpeakerRule::Agent, script, lang))
